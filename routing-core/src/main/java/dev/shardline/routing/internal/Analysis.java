@@ -10,6 +10,7 @@ import java.util.Set;
  * @param keys tenant values of keyed scopes (an INSERT has one per row)
  * @param unkeyedTables sharded tables read or written in a scope with no tenant predicate
  * @param problem why the statement could not be analysed, or {@code null}
+ * @param guard how to restrict the statement to the context tenant, or null if it cannot be done safely
  */
 record Analysis(
     String sql,
@@ -20,7 +21,8 @@ record Analysis(
     List<KeyRef> keys,
     List<String> unkeyedTables,
     boolean allShards,
-    String problem) {
+    String problem,
+    Guard guard) {
 
   /** The statement classes routing treats differently. */
   enum Kind {

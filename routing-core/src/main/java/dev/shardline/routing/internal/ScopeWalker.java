@@ -48,6 +48,9 @@ final class ScopeWalker {
   private final Set<String> cteNames = new LinkedHashSet<>();
   private final TableRules rules;
   String problem;
+  Guard guard;
+  int shardedRefs;
+  private int depth;
 
   ScopeWalker(TableRules rules) {
     this.rules = rules;
@@ -62,6 +65,9 @@ final class ScopeWalker {
     s.getFrom().ifPresent(f -> from(f, conjuncts));
     s.getWhere().ifPresent(w -> splitAnd(w.getExpr(), conjuncts));
     collectKeys(conjuncts);
+    if (depth == 0 && s.getFrom().isPresent() && s.getCombine().isEmpty()) {
+      guard(s.getFrom().get(), s.getWhere().map(w -> w.getExpr()).orElse(null), endOf(s.getFrom().get()) + 1);
+    }
     s.getWhere().ifPresent(w -> nested(w.getExpr()));
     for (ProjectionSegment p : s.getProjections().getProjections()) {
       if (p instanceof SubqueryProjectionSegment sp) subquery(sp.getSubquery());
@@ -88,6 +94,9 @@ final class ScopeWalker {
     rejectTenantUpdate(u.getTable(), u.getSetAssignment());
     u.getWhere().ifPresent(w -> splitAnd(w.getExpr(), conjuncts));
     collectKeys(conjuncts);
+    int end = Math.max(u.getSetAssignment() == null ? -1 : u.getSetAssignment().getStopIndex(),
+        u.getFrom().map(f -> f.getStopIndex()).orElse(-1));
+    if (u.getFrom().isEmpty()) guard(u.getTable(), u.getWhere().map(w -> w.getExpr()).orElse(null), end + 1);
     u.getWhere().ifPresent(w -> nested(w.getExpr()));
   }
 
@@ -96,6 +105,7 @@ final class ScopeWalker {
     from(d.getTable(), conjuncts);
     d.getWhere().ifPresent(w -> splitAnd(w.getExpr(), conjuncts));
     collectKeys(conjuncts);
+    guard(d.getTable(), d.getWhere().map(w -> w.getExpr()).orElse(null), endOf(d.getTable()) + 1);
     d.getWhere().ifPresent(w -> nested(w.getExpr()));
   }
 
@@ -104,7 +114,52 @@ final class ScopeWalker {
   }
 
   private void subquery(SubquerySegment sq) {
-    if (sq != null && sq.getSelect() != null) select(sq.getSelect());
+    if (sq != null && sq.getSelect() != null) {
+      depth++;
+      select(sq.getSelect());
+      depth--;
+    }
+  }
+
+  /** Records where a tenant condition can be added when the main scope reads exactly one sharded table. */
+  private void guard(TableSegment from, ExpressionSegment where, int insertAt) {
+    SimpleTableSegment target = from instanceof SimpleTableSegment s ? s : null;
+    if (from instanceof JoinTableSegment j) target = onlyShardedIn(j);
+    if (target == null || !rules.isSharded(name(target))) return;
+    String qualifier = target.getAliasName().orElse(target.getTableName().getIdentifier().getValue());
+    String column = rules.tenantColumnOf(name(target));
+    guard = where == null
+        ? new Guard(qualifier, column, -1, -1, insertAt)
+        : new Guard(qualifier, column, where.getStartIndex(), where.getStopIndex(), -1);
+  }
+
+  private SimpleTableSegment onlyShardedIn(JoinTableSegment j) {
+    List<SimpleTableSegment> found = new ArrayList<>();
+    collectSimple(j, found);
+    List<SimpleTableSegment> shardedOnes = found.stream().filter(t -> rules.isSharded(name(t))).toList();
+    return shardedOnes.size() == 1 ? shardedOnes.get(0) : null;
+  }
+
+  private static void collectSimple(TableSegment t, List<SimpleTableSegment> out) {
+    if (t instanceof SimpleTableSegment s) out.add(s);
+    if (t instanceof JoinTableSegment j) {
+      collectSimple(j.getLeft(), out);
+      collectSimple(j.getRight(), out);
+    }
+  }
+
+  /** Returns the last character of a FROM item, including aliases and join conditions (the parser's own stop index can stop early). */
+  private static int endOf(TableSegment t) {
+    if (t instanceof SimpleTableSegment s && s.getAliasSegment().isPresent()) {
+      return Math.max(s.getStopIndex(), s.getAliasSegment().get().getStopIndex());
+    }
+    if (t instanceof JoinTableSegment j) {
+      int end = Math.max(t.getStopIndex(), Math.max(endOf(j.getLeft()), endOf(j.getRight())));
+      if (j.getCondition() != null) end = Math.max(end, j.getCondition().getStopIndex());
+      for (var c : j.getUsing()) end = Math.max(end, c.getStopIndex() + 1);
+      return end;
+    }
+    return t.getStopIndex();
   }
 
   private void from(TableSegment t, List<ExpressionSegment> conjuncts) {
@@ -130,6 +185,7 @@ final class ScopeWalker {
     }
     if (rules.isSharded(name)) {
       sharded.add(name);
+      shardedRefs++;
     } else if (rules.isBroadcast(name)) {
       broadcast.add(name);
     } else if (!cteNames.contains(name)) {

@@ -67,7 +67,7 @@ public final class SqlAnalyzer {
       st = visitor.visit(parser.parse(sql, false));
     } catch (RuntimeException e) {
       return new Analysis(sql, Kind.UNPARSED, Set.of(), Set.of(), Set.of(), List.of(), List.of(), false,
-          String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName()));
+          String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName()), null);
     }
     return classify(sql, st);
   }
@@ -106,7 +106,7 @@ public final class SqlAnalyzer {
         && (w.sharded.isEmpty() && w.broadcast.isEmpty() && w.other.isEmpty() || !w.sharded.isEmpty() || !w.broadcast.isEmpty());
     List<String> unkeyed = w.keys.isEmpty() ? List.copyOf(w.sharded) : List.of();
     return new Analysis(sql, kind, Set.copyOf(w.sharded), Set.copyOf(w.broadcast), Set.copyOf(w.other),
-        List.copyOf(w.keys), unkeyed, allShards, w.problem);
+        List.copyOf(w.keys), unkeyed, allShards, w.problem, w.shardedRefs == 1 ? w.guard : null);
   }
 
   private static boolean hasLock(SelectStatement s) {

@@ -127,4 +127,28 @@ class SqlAnalyzerTest {
     analyzer.analyze("SELECT 1 FROM orders WHERE tenant_id = ?");
     assertThat(analyzer.cachedCount()).isEqualTo(n);
   }
+
+  private String guarded(String sql) {
+    Guard g = analyzer.analyze(sql).guard();
+    return g == null ? null : g.apply(sql, "o'k");
+  }
+
+  @Test
+  void guard_singleTable_addsTenantCondition() {
+    assertThat(guarded("UPDATE orders SET amount = amount + 1 WHERE id = ? RETURNING amount"))
+        .isEqualTo("UPDATE orders SET amount = amount + 1 WHERE (id = ?) AND orders.tenant_id = 'o''k' RETURNING amount");
+    assertThat(guarded("SELECT * FROM orders o ORDER BY id LIMIT 5"))
+        .isEqualTo("SELECT * FROM orders o WHERE o.tenant_id = 'o''k' ORDER BY id LIMIT 5");
+    assertThat(guarded("DELETE FROM orders WHERE id = 1 OR id = 2"))
+        .isEqualTo("DELETE FROM orders WHERE (id = 1 OR id = 2) AND orders.tenant_id = 'o''k'");
+    assertThat(guarded("UPDATE orders SET status = 'x'")).isEqualTo("UPDATE orders SET status = 'x' WHERE orders.tenant_id = 'o''k'");
+    assertThat(guarded("SELECT count(*) FROM orders o JOIN currencies c ON c.code = o.status GROUP BY c.code"))
+        .isEqualTo("SELECT count(*) FROM orders o JOIN currencies c ON c.code = o.status WHERE o.tenant_id = 'o''k' GROUP BY c.code");
+  }
+
+  @Test
+  void guard_severalShardedTablesOrSubquery_none() {
+    assertThat(guarded("SELECT * FROM orders o JOIN order_items i ON i.order_id = o.id")).isNull();
+    assertThat(guarded("SELECT * FROM orders WHERE id IN (SELECT order_id FROM order_items)")).isNull();
+  }
 }
