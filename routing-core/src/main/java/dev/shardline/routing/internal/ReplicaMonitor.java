@@ -68,8 +68,14 @@ final class ReplicaMonitor implements AutoCloseable {
       setHealthy(r, false, "not answering");
       return;
     }
+    if (primaryLsn == null) {
+      // The primary is down: nothing new can be committed, so the replica is as current as it
+      // can be; keep serving reads from it (lag is frozen, not growing).
+      setHealthy(r, true, "");
+      return;
+    }
     // Sampling the primary first means everything committed before sampledAt is in primaryLsn.
-    if (primaryLsn != null && Lsn.parse(replayed) >= Lsn.parse(primaryLsn)) r.caughtUpNanos = sampledAt;
+    if (Lsn.parse(replayed) >= Lsn.parse(primaryLsn)) r.caughtUpNanos = sampledAt;
     r.lagMillis = Math.max(0, (System.nanoTime() - r.caughtUpNanos) / 1_000_000);
     boolean ok = r.lagMillis <= maxLag.toMillis();
     setHealthy(r, ok, ok ? "" : "lagging " + r.lagMillis + " ms (maxReplicaLag " + maxLag.toMillis() + " ms)");
