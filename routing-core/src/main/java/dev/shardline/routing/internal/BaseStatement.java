@@ -18,7 +18,10 @@ abstract class BaseStatement<S extends Statement> implements Statement {
   final RoutingConnection conn;
   final StatementShape shape;
   final StatementSettings settings = new StatementSettings();
-  final Map<Connection, S> physical = new IdentityHashMap<>(4);
+  /** Nearly always one physical statement; a map only when the statement ran on several connections. */
+  private Connection firstConn;
+  private S firstStmt;
+  private Map<Connection, S> others;
   Statement last;
   private boolean closed;
   private boolean closeOnCompletion;
@@ -30,14 +33,28 @@ abstract class BaseStatement<S extends Statement> implements Statement {
 
   /** Returns this statement's physical statement on {@code c}, creating it on first use. */
   S on(Connection c) throws SQLException {
-    S s = physical.get(c);
+    S s = c == firstConn ? firstStmt : others == null ? null : others.get(c);
     if (s == null || s.isClosed()) {
       s = create(c);
       settings.applyTo(s);
-      physical.put(c, s);
+      if (firstConn == null || firstConn == c) {
+        firstConn = c;
+        firstStmt = s;
+      } else {
+        if (others == null) others = new IdentityHashMap<>(4);
+        others.put(c, s);
+      }
     }
     last = s;
     return s;
+  }
+
+  /** Returns every physical statement created so far. */
+  List<S> physicalStatements() {
+    List<S> all = new ArrayList<>();
+    if (firstStmt != null) all.add(firstStmt);
+    if (others != null) all.addAll(others.values());
+    return all;
   }
 
   abstract S create(Connection c) throws SQLException;
@@ -101,14 +118,16 @@ abstract class BaseStatement<S extends Statement> implements Statement {
     if (closed) return;
     closed = true;
     SQLException first = null;
-    for (S s : physical.values()) {
+    for (S s : physicalStatements()) {
       try {
         s.close();
       } catch (SQLException e) {
         if (first == null) first = e;
       }
     }
-    physical.clear();
+    firstConn = null;
+    firstStmt = null;
+    others = null;
     if (first != null && !EndpointPool.isConnectionFailure(first)) throw first;
   }
 
@@ -134,7 +153,7 @@ abstract class BaseStatement<S extends Statement> implements Statement {
     checkOpen();
     settings.maxFieldSize = max;
     settings.changed = true;
-    for (S s : physical.values()) s.setMaxFieldSize(max);
+    for (S s : physicalStatements()) s.setMaxFieldSize(max);
   }
 
   @Override
@@ -149,7 +168,7 @@ abstract class BaseStatement<S extends Statement> implements Statement {
     if (max < 0) throw new SQLException("maxRows must be 0 or more, was " + max, "22023");
     settings.maxRows = max;
     settings.changed = true;
-    for (S s : physical.values()) s.setMaxRows(max);
+    for (S s : physicalStatements()) s.setMaxRows(max);
   }
 
   @Override
@@ -171,7 +190,7 @@ abstract class BaseStatement<S extends Statement> implements Statement {
     if (seconds < 0) throw new SQLException("queryTimeout must be 0 or more, was " + seconds, "22023");
     settings.queryTimeout = seconds;
     settings.changed = true;
-    for (S s : physical.values()) s.setQueryTimeout(seconds);
+    for (S s : physicalStatements()) s.setQueryTimeout(seconds);
   }
 
   @Override
@@ -215,7 +234,7 @@ abstract class BaseStatement<S extends Statement> implements Statement {
     if (rows < 0) throw new SQLException("fetchSize must be 0 or more, was " + rows, "22023");
     settings.fetchSize = rows;
     settings.changed = true;
-    for (S s : physical.values()) s.setFetchSize(rows);
+    for (S s : physicalStatements()) s.setFetchSize(rows);
   }
 
   @Override

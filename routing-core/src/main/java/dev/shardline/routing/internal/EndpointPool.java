@@ -54,6 +54,9 @@ final class EndpointPool implements AutoCloseable {
         .waitDurationInOpenState(settings.breakerWaitInOpen())
         .permittedNumberOfCallsInHalfOpenState(1)
         .automaticTransitionFromOpenToHalfOpenEnabled(false)
+        // Every connection borrow records an outcome; the default synchronized window serialises
+        // concurrent borrowers (measured: ~40% of throughput at 8 threads), the lock-free one does not.
+        .slidingWindowSynchronizationStrategy(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
         .build());
     Tags tags = Tags.of("shard", endpoint.shard(), "role", endpoint.role().name().toLowerCase(), "endpoint", endpoint.id());
     this.okTimer = Timer.builder("shardline.statements").tags(tags).tag("outcome", "ok").register(registry);

@@ -115,8 +115,8 @@ final class Router {
       }
       if (!t.equals(tenant)) tenant = null;
     }
-    String why = keys.get(0).describe();
-    return Route.one(shard, replica, tenant, why);
+    // The detailed reason is built only by explain(); this path runs for every statement.
+    return Route.one(shard, replica, tenant, "tenant key");
   }
 
   /**

@@ -46,10 +46,10 @@ final class RoutingConnection implements Connection {
   private boolean closed;
   private int txShard = -1;
   private boolean txWrote;
-  private final Set<String> txTenants = new HashSet<>();
+  private Set<String> txTenants;
   private List<String> sessionSql;
   private Connection scatterConn;
-  private Properties clientInfo = new Properties();
+  private Properties clientInfo;
 
   RoutingConnection(Engine engine) {
     this.engine = engine;
@@ -131,7 +131,10 @@ final class RoutingConnection implements Connection {
       if (r.tenantKey() != null) engine.writes().record(r.tenantKey());
     } else {
       txWrote = true;
-      if (r.tenantKey() != null && txTenants.size() < 64) txTenants.add(r.tenantKey());
+      if (r.tenantKey() != null) {
+        if (txTenants == null) txTenants = new HashSet<>();
+        if (txTenants.size() < 64) txTenants.add(r.tenantKey());
+      }
     }
   }
 
@@ -266,7 +269,7 @@ final class RoutingConnection implements Connection {
     if (pool.isPrimary() && txShard == pool.shardIndex) {
       txShard = -1;
       txWrote = false;
-      txTenants.clear();
+      txTenants = null;
     }
   }
 
@@ -339,7 +342,7 @@ final class RoutingConnection implements Connection {
         if (c != null) c.commit();
         if (txWrote) {
           engine.writes().record(WriteTracker.shardKey(txShard));
-          txTenants.forEach(engine.writes()::record);
+          if (txTenants != null) txTenants.forEach(engine.writes()::record);
         }
       }
     } finally {
@@ -364,7 +367,7 @@ final class RoutingConnection implements Connection {
   private void endTransaction() {
     txShard = -1;
     txWrote = false;
-    txTenants.clear();
+    txTenants = null;
     if (autoCommitAfterTx) {
       autoCommit = true;
       autoCommitAfterTx = false;
@@ -658,6 +661,7 @@ final class RoutingConnection implements Connection {
 
   @Override
   public void setClientInfo(String name, String value) throws SQLClientInfoException {
+    if (clientInfo == null) clientInfo = new Properties();
     clientInfo.setProperty(name, value);
   }
 
@@ -669,12 +673,12 @@ final class RoutingConnection implements Connection {
 
   @Override
   public String getClientInfo(String name) {
-    return clientInfo.getProperty(name);
+    return clientInfo == null ? null : clientInfo.getProperty(name);
   }
 
   @Override
   public Properties getClientInfo() {
-    return (Properties) clientInfo.clone();
+    return clientInfo == null ? new Properties() : (Properties) clientInfo.clone();
   }
 
   @Override

@@ -73,7 +73,7 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
   private final String sql;
   private final Analysis analysis;
   private final Params params = new Params();
-  private final List<Params> batch = new ArrayList<>();
+  private List<Params> batch;
   private PreparedStatement guardedPs;
   private Connection guardedConn;
   private String guardedText;
@@ -152,13 +152,14 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
   @Override
   public void addBatch() throws SQLException {
     checkOpen();
+    if (batch == null) batch = new ArrayList<>();
     batch.add(params.copy());
   }
 
   @Override
   public void clearBatch() throws SQLException {
     checkOpen();
-    batch.clear();
+    batch = null;
   }
 
   /**
@@ -169,8 +170,9 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
   @Override
   public int[] executeBatch() throws SQLException {
     checkOpen();
+    if (batch == null || batch.isEmpty()) return new int[0];
+    List<Params> batch = this.batch;
     try {
-      if (batch.isEmpty()) return new int[0];
       Map<Integer, List<Integer>> groups = conn.groupByShard(analysis, batch);
       int[] counts = new int[batch.size()];
       for (List<Integer> rows : groups.values()) {
@@ -190,7 +192,7 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
       }
       return counts;
     } finally {
-      batch.clear();
+      this.batch = null;
     }
   }
 
