@@ -73,6 +73,8 @@ public final class EmbeddedBackend implements PgBackend {
         rs.next();
         label = rs.getString(1);
       }
+      // PostgreSQL refuses a data directory others can read.
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
       Files.createDirectories(dir.resolve("pg_wal"));
       Files.createDirectories(dir.resolve("pg_replslot"));
       Files.createDirectories(dir.resolve("pg_stat_tmp"));

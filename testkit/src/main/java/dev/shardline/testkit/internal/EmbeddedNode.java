@@ -83,7 +83,15 @@ final class EmbeddedNode implements PgNode {
   public synchronized void kill() {
     long pid = postmasterPid();
     if (pid > 0) Procs.killTree(pid);
-    pg = null;
+    if (pg != null) {
+      try {
+        // Releases zonky's lock on the data directory so the node can start again.
+        pg.close();
+      } catch (IOException | RuntimeException alreadyDead) {
+        // the server is gone; only the lock mattered
+      }
+      pg = null;
+    }
   }
 
   @Override
