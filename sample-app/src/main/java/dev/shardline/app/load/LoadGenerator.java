@@ -178,7 +178,9 @@ public final class LoadGenerator {
   }
 
   private HttpRequest readRequest(String key) {
-    return HttpRequest.newBuilder(target.resolve("/tenants/" + key)).timeout(Duration.ofSeconds(5)).GET().build();
+    int slash = key.indexOf('/');
+    return HttpRequest.newBuilder(target.resolve("/tenants/" + key.substring(0, slash) + "/orders/" + key.substring(slash + 1)))
+        .timeout(Duration.ofSeconds(5)).GET().build();
   }
 
   private HttpRequest write(String tenant, int n) {

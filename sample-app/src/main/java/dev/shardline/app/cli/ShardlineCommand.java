@@ -1,0 +1,14 @@
+package dev.shardline.app.cli;
+
+import picocli.CommandLine.Command;
+
+/** Root of the {@code shardline} command line. */
+@Command(name = "shardline", mixinStandardHelpOptions = true, version = "shardline 0.1.0",
+    description = "Drop-in tenant sharding for JDBC applications on PostgreSQL.",
+    subcommands = {DemoCommand.class, ExplainCommand.class})
+public final class ShardlineCommand implements Runnable {
+  @Override
+  public void run() {
+    new picocli.CommandLine(this).usage(System.out);
+  }
+}
