@@ -73,6 +73,14 @@ public final class DemoStack implements AutoCloseable {
     return c;
   }
 
+  /**
+   * Returns the share of order reads served from the cache so far (0 until the cache-aside module
+   * is wired into the service).
+   */
+  public double cacheHitRatio() {
+    return 0.0;
+  }
+
   /** Returns the timeout used when waiting for replicas in checks. */
   public static Duration replicationWait() {
     return Duration.ofSeconds(10);

@@ -31,7 +31,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--shards", defaultValue = "2", description = "number of PostgreSQL shards (default ${DEFAULT-VALUE})")
   int shards;
 
-  @Option(names = "--rps", defaultValue = "50", description = "base request rate; the burst is 20x (default ${DEFAULT-VALUE})")
+  @Option(names = "--rps", defaultValue = "30", description = "base request rate; the burst is 20x (default ${DEFAULT-VALUE})")
   int rps;
 
   @Option(names = "--report", defaultValue = "shardline-demo-report.html", description = "HTML report path (default ${DEFAULT-VALUE})")
