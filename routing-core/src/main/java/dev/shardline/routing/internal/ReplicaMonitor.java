@@ -55,7 +55,9 @@ final class ReplicaMonitor implements AutoCloseable {
   void check(Shard s) {
     try {
       long sampledAt = System.nanoTime();
-      String primaryLsn = query(s.primary, "SELECT pg_current_wal_lsn()::text");
+      // The insert position, not the write position: with synchronous_commit off a commit is
+      // acknowledged before its WAL is written, and it must still count as "before the sample".
+      String primaryLsn = query(s.primary, "SELECT pg_current_wal_insert_lsn()::text");
       for (EndpointPool r : s.replicas) checkReplica(r, primaryLsn, sampledAt);
     } catch (RuntimeException e) {
       LOG.warn("{} - health check failed unexpectedly: {}", s.name, e.toString());
