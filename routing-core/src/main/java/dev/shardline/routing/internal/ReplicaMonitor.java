@@ -1,6 +1,7 @@
 package dev.shardline.routing.internal;
 
 import dev.shardline.config.Endpoint;
+import dev.shardline.config.WalPosition;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -77,7 +78,7 @@ final class ReplicaMonitor implements AutoCloseable {
       return;
     }
     // Sampling the primary first means everything committed before sampledAt is in primaryLsn.
-    if (Lsn.parse(replayed) >= Lsn.parse(primaryLsn)) r.caughtUpNanos = sampledAt;
+    if (WalPosition.caughtUp(replayed, primaryLsn)) r.caughtUpNanos = sampledAt;
     r.lagMillis = Math.max(0, (System.nanoTime() - r.caughtUpNanos) / 1_000_000);
     boolean ok = r.lagMillis <= maxLag.toMillis();
     setHealthy(r, ok, ok ? "" : "lagging " + r.lagMillis + " ms (maxReplicaLag " + maxLag.toMillis() + " ms)");
@@ -153,16 +154,6 @@ final class ReplicaMonitor implements AutoCloseable {
         }
       });
       conns.clear();
-    }
-  }
-
-  /** PostgreSQL LSN text ({@code X/Y} in hex) as a comparable number. */
-  static final class Lsn {
-    private Lsn() {}
-
-    static long parse(String lsn) {
-      int slash = lsn.indexOf('/');
-      return (Long.parseLong(lsn.substring(0, slash), 16) << 32) | Long.parseLong(lsn.substring(slash + 1), 16);
     }
   }
 }
