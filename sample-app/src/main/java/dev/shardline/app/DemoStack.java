@@ -5,6 +5,7 @@ import dev.shardline.routing.RoutingSettings;
 import dev.shardline.routing.ShardlineDataSource;
 import dev.shardline.testkit.PgBackend;
 import dev.shardline.testkit.PgCluster;
+import dev.shardline.testkit.PgNode;
 import dev.shardline.testkit.RedisServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -32,6 +33,8 @@ public final class DemoStack implements AutoCloseable {
   public final PrometheusMeterRegistry registry;
   public final OrdersService service;
   public final Path yaml;
+  /** Sits in front of the last shard's primary; set a delay on it to make that shard slow. */
+  public final dev.shardline.app.load.LatencyProxy slowShard;
 
   private DemoStack(int shards, PgBackend backend, AppSettings app, java.util.function.Consumer<String> log) throws Exception {
     try {
@@ -43,8 +46,13 @@ public final class DemoStack implements AutoCloseable {
       rc.useSingleServer().setAddress(redisServer.address()).setTimeout(300).setRetryAttempts(1).setConnectTimeout(1000);
       redis = Redisson.create(rc);
       opened.add(redis::shutdown);
-      yaml = cluster.writeShardlineYaml(Files.createTempDirectory("shardline-demo").resolve("shardline.yaml"),
+      PgNode last = cluster.primary(shards - 1);
+      slowShard = open(dev.shardline.app.load.LatencyProxy.start(last.port()));
+      Path file = cluster.writeShardlineYaml(Files.createTempDirectory("shardline-demo").resolve("shardline.yaml"),
           AppSchema.TABLES_YAML + "routing:\n  healthCheckInterval: 100ms\n  breaker: { minimumCalls: 3, waitInOpen: 1s }\n");
+      // Route the last shard's primary through the proxy so the demo can slow that one shard down.
+      yaml = Files.writeString(file, Files.readString(file).replace(last.jdbcUrl(),
+          "jdbc:postgresql://127.0.0.1:" + slowShard.port() + "/" + last.database()));
       ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
       registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       log.accept("building the Shardline DataSource over " + cfg.shardNames());

@@ -73,7 +73,10 @@ public final class DemoCommand implements Callable<Integer> {
     gen.fault(seconds * 0.45, "kill " + replica.name(), replica::kill);
     gen.fault(seconds * 0.60, "restart " + replica.name(), replica::start);
     gen.fault(seconds * 0.70, "kill Redis", stack.redisServer::kill);
-    gen.fault(seconds * 0.85, "restart Redis", stack.redisServer::restart);
+    gen.fault(seconds * 0.80, "restart Redis", stack.redisServer::restart);
+    String slow = stack.shardline.config().shardNames().get(stack.shardline.config().shardNames().size() - 1);
+    gen.fault(seconds * 0.85, "+20 ms on " + slow + " primary", () -> stack.slowShard.setDelayMillis(20));
+    gen.fault(seconds * 0.95, "normal " + slow, () -> stack.slowShard.setDelayMillis(0));
   }
 
   private static String health(List<EndpointStatus> all) {
