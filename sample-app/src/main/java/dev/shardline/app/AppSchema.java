@@ -1,5 +1,6 @@
 package dev.shardline.app;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -29,6 +30,19 @@ public final class AppSchema {
   };
 
   private AppSchema() {}
+
+  /**
+   * Writes the schema as a Liquibase changelog (one changeset per statement) for the migrations
+   * module, which applies it to every shard primary before the DataSource is built.
+   */
+  public static Path writeChangelog(Path file) throws java.io.IOException {
+    StringBuilder y = new StringBuilder("databaseChangeLog:\n");
+    for (int i = 0; i < DDL.length; i++) {
+      y.append("  - changeSet:\n      id: app-").append(i + 1).append("\n      author: shardline-sample\n      changes:\n")
+          .append("        - sql:\n            sql: \"").append(DDL[i].replace("\"", "\\\"")).append("\"\n");
+    }
+    return java.nio.file.Files.writeString(file, y.toString());
+  }
 
   /** Creates the tables on every shard; safe to run again. */
   public static void apply(DataSource shardline) throws SQLException {

@@ -53,11 +53,15 @@ public final class DemoStack implements AutoCloseable {
       // Route the last shard's primary through the proxy so the demo can slow that one shard down.
       yaml = Files.writeString(file, Files.readString(file).replace(last.jdbcUrl(),
           "jdbc:postgresql://127.0.0.1:" + slowShard.port() + "/" + last.database()));
+      AppSchema.writeChangelog(yaml.resolveSibling("changelog.yaml"));
+      Files.writeString(yaml, Files.readString(yaml) + "migrations:\n  changelog: changelog.yaml\n  workers: " + shards + "\n");
+      log.accept("migrating every shard (Liquibase, one process per shard)");
+      dev.shardline.migrations.MigrationReport migrated = dev.shardline.migrations.ShardMigrator.fromYaml(yaml).migrate();
+      if (!migrated.ok()) throw new IllegalStateException("migrations failed:\n" + migrated.render());
       ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
       registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       log.accept("building the Shardline DataSource over " + cfg.shardNames());
       shardline = open(ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), registry));
-      AppSchema.apply(shardline);
       OrderStore store = new OrderStore(Jdbi.create(shardline), OrdersService.jsonMapper(), app.idempotencyTtl());
       service = open(OrdersService.builder(store, registry)
           .settings(app)
