@@ -48,6 +48,7 @@ public final class DemoCommand implements Callable<Integer> {
       LoadSettings ls = LoadSettings.standard(d, rps);
       LoadGenerator gen = new LoadGenerator(stack.service.baseUri(), ls)
           .gauge("healthy replicas", () -> stack.shardline.health().stream().filter(s -> s.role().equals("replica") && s.healthy()).count())
+          .gauge("cache hit ratio (cumulative)", stack::cacheHitRatio)
           .onSecond(s -> progress(tty, s, d.toSeconds()));
       if (!noFaults) addFaults(gen, stack, d.toSeconds());
       System.out.println("• seeding " + ls.tenants() * ls.ordersPerTenant() + " orders over " + ls.tenants() + " tenants");
@@ -57,6 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
       Timeline tl = gen.run(keys);
       if (tty) System.out.println();
       Map<String, String> summary = HtmlReport.summary(tl);
+      summary.put("cache hit ratio", String.format(Locale.ROOT, "%.3f", stack.cacheHitRatio()));
       summary.put("shards", String.join(", ", stack.shardline.config().shardNames()));
       summary.put("endpoints healthy at the end", health(stack.shardline.health()));
       printTable(summary);
