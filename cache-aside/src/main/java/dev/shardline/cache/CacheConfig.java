@@ -31,25 +31,44 @@ public record CacheConfig(
     return new Builder();
   }
 
-  /** Binds the {@code cache:} section of shardline.yaml. */
+  /** Binds the {@code cache:} section of shardline.yaml (its {@code redis:} part is read by {@link RedisConnections}). */
   public static CacheConfig from(ConfigNode n) {
     n.allowOnly("prefix", "ttl", "ttlJitter", "negativeTtl", "lockWait", "lockLease", "maxValueBytes", "staleFor",
-        "earlyRefreshBeta", "redis", "breaker");
+        "earlyRefreshBeta", "redis");
     Builder b = builder();
-    if (!n.get("prefix").isMissing()) n.get("prefix").guard(() -> b.prefix(n.get("prefix").string()));
-    if (!n.get("ttl").isMissing()) n.get("ttl").guard(() -> b.ttl(n.get("ttl").duration()));
-    if (!n.get("ttlJitter").isMissing()) n.get("ttlJitter").guard(() -> b.ttlJitter(Double.parseDouble(n.get("ttlJitter").string())));
-    if (!n.get("negativeTtl").isMissing()) n.get("negativeTtl").guard(() -> b.negativeTtl(n.get("negativeTtl").duration()));
-    if (!n.get("lockWait").isMissing()) n.get("lockWait").guard(() -> b.lockWait(n.get("lockWait").duration()));
-    if (!n.get("lockLease").isMissing()) n.get("lockLease").guard(() -> b.lockLease(n.get("lockLease").duration()));
-    if (!n.get("maxValueBytes").isMissing()) {
-      n.get("maxValueBytes").guard(() -> b.maxValueBytes(n.get("maxValueBytes").intValue(1, 512 * 1024 * 1024)));
+    set(n, "prefix", v -> b.prefix(v.string()));
+    set(n, "ttl", v -> b.ttl(v.duration()));
+    set(n, "ttlJitter", v -> b.ttlJitter(number(v)));
+    set(n, "negativeTtl", v -> b.negativeTtl(v.duration()));
+    set(n, "lockWait", v -> b.lockWait(v.duration()));
+    set(n, "lockLease", v -> b.lockLease(v.duration()));
+    set(n, "maxValueBytes", v -> b.maxValueBytes(v.intValue(1, 512 * 1024 * 1024)));
+    set(n, "staleFor", v -> b.staleFor(v.duration()));
+    set(n, "earlyRefreshBeta", v -> b.earlyRefreshBeta(number(v)));
+    try {
+      return b.build();
+    } catch (ShardlineCacheException e) {
+      throw n.error(e.getMessage());
     }
-    if (!n.get("staleFor").isMissing()) n.get("staleFor").guard(() -> b.staleFor(n.get("staleFor").duration()));
-    if (!n.get("earlyRefreshBeta").isMissing()) {
-      n.get("earlyRefreshBeta").guard(() -> b.earlyRefreshBeta(Double.parseDouble(n.get("earlyRefreshBeta").string())));
+  }
+
+  /** Applies one optional key, turning a builder rule violation into an error at that key's line. */
+  private static void set(ConfigNode section, String key, java.util.function.Consumer<ConfigNode> apply) {
+    ConfigNode v = section.get(key);
+    if (v.isMissing()) return;
+    try {
+      apply.accept(v);
+    } catch (ShardlineCacheException e) {
+      throw v.error(e.getMessage());
     }
-    return n.guard(b::build);
+  }
+
+  private static double number(ConfigNode v) {
+    try {
+      return Double.parseDouble(v.string());
+    } catch (NumberFormatException e) {
+      throw v.error("expected a number, was '" + v.string() + "'");
+    }
   }
 
   /** Validating builder: each setter states the rule and the rejected value. */
