@@ -8,7 +8,8 @@ import java.util.Objects;
  * How a cache behaves: TTL with jitter, negative TTL for "not found", how long callers wait for
  * another instance's load and how long that load may hold the lock, the largest value cached,
  * the key prefix, how long a stale value may be served when the loader fails, and the XFetch β for
- * early refresh of hot keys.
+ * early refresh of hot keys; optionally a near cache in the JVM (entries, and the local TTL that
+ * bounds staleness even if an invalidation message were lost).
  */
 public record CacheConfig(
     String prefix,
@@ -21,7 +22,9 @@ public record CacheConfig(
     Duration staleFor,
     double earlyRefreshBeta,
     int breakerMinimumCalls,
-    Duration breakerWaitInOpen) {
+    Duration breakerWaitInOpen,
+    int nearMaxEntries,
+    Duration nearTtl) {
 
   public static CacheConfig ofDefaults() {
     return builder().build();
@@ -34,7 +37,7 @@ public record CacheConfig(
   /** Binds the {@code cache:} section of shardline.yaml (its {@code redis:} part is read by {@link RedisConnections}). */
   public static CacheConfig from(ConfigNode n) {
     n.allowOnly("prefix", "ttl", "ttlJitter", "negativeTtl", "lockWait", "lockLease", "maxValueBytes", "staleFor",
-        "earlyRefreshBeta", "redis");
+        "earlyRefreshBeta", "redis", "nearCache");
     Builder b = builder();
     set(n, "prefix", v -> b.prefix(v.string()));
     set(n, "ttl", v -> b.ttl(v.duration()));
@@ -45,6 +48,10 @@ public record CacheConfig(
     set(n, "maxValueBytes", v -> b.maxValueBytes(v.intValue(1, 512 * 1024 * 1024)));
     set(n, "staleFor", v -> b.staleFor(v.duration()));
     set(n, "earlyRefreshBeta", v -> b.earlyRefreshBeta(number(v)));
+    set(n, "nearCache", v -> {
+      v.allowOnly("maxEntries", "ttl");
+      b.nearCache(v.get("maxEntries").intValue(0, 10_000_000), v.get("ttl").durationOr(Duration.ofSeconds(5)));
+    });
     try {
       return b.build();
     } catch (ShardlineCacheException e) {
@@ -84,6 +91,17 @@ public record CacheConfig(
     private double earlyRefreshBeta = 1.0;
     private int breakerMinimumCalls = 5;
     private Duration breakerWaitInOpen = Duration.ofSeconds(2);
+    private int nearMaxEntries;
+    private Duration nearTtl = Duration.ofSeconds(5);
+
+    /** Keeps up to {@code maxEntries} hot values in this JVM for {@code ttl} at most; 0 entries turns it off. */
+    public Builder nearCache(int maxEntries, Duration ttl) {
+      if (maxEntries < 0) throw new ShardlineCacheException("near cache maxEntries must be 0 (off) or more, was " + maxEntries);
+      positive("near cache ttl", ttl);
+      nearMaxEntries = maxEntries;
+      nearTtl = ttl;
+      return this;
+    }
 
     public Builder prefix(String v) {
       if (v == null || !v.matches("[A-Za-z0-9_.-]{1,32}")) {
@@ -155,7 +173,7 @@ public record CacheConfig(
             + lockLease + " wait=" + lockWait);
       }
       return new CacheConfig(prefix, ttl, ttlJitter, negativeTtl, lockWait, lockLease, maxValueBytes, staleFor, earlyRefreshBeta,
-          breakerMinimumCalls, breakerWaitInOpen);
+          breakerMinimumCalls, breakerWaitInOpen, nearMaxEntries, nearTtl);
     }
 
     private static void positive(String name, Duration v) {

@@ -3,6 +3,7 @@ package dev.shardline.cache;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardline.cache.internal.Envelope;
 import dev.shardline.cache.internal.KeyFormat;
+import dev.shardline.cache.internal.NearCache;
 import dev.shardline.cache.internal.RedisOps;
 import dev.shardline.cache.internal.SingleFlight;
 import io.micrometer.core.instrument.Counter;
@@ -48,6 +49,8 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private final LongAdder stale = new LongAdder();
   private final LongAdder rejectedFills = new LongAdder();
   private final LongAdder redisErrors = new LongAdder();
+  private final NearCache near;
+  private static final Object ABSENT = new Object();
   private final Counter lockWaits;
   private final Timer loadTimer;
 
@@ -63,6 +66,8 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
       return t;
     });
     background.scheduleWithFixedDelay(this::retryInvalidations, 200, 200, TimeUnit.MILLISECONDS);
+    this.near = config.nearMaxEntries() > 0
+        ? new NearCache(ops, config.prefix() + ":invalidations:" + name, config.nearMaxEntries(), config.nearTtl()) : null;
     this.lockWaits = Counter.builder("cache.lock.waits").tag("cache", name).register(registry);
     this.loadTimer = Timer.builder("cache.loads").tag("cache", name).register(registry);
     registerMeters(registry);
@@ -88,6 +93,15 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(loader, "loader");
     String k = keys.value(key);
+    long token = 0;
+    if (near != null) {
+      Object local = near.get(k, ABSENT);
+      if (local != ABSENT && (local == null || type.isInstance(local))) {
+        hits.increment();
+        return type.cast(local);
+      }
+      token = near.beforeRead();
+    }
     Envelope e;
     try {
       e = Envelope.decode(ops.get(k));
@@ -104,11 +118,14 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
         if (e.refreshEarly(now, config.earlyRefreshBeta(), ThreadLocalRandom.current().nextDouble())) {
           background.execute(() -> refresh(k, key, type, loader));
         }
+        if (near != null) near.put(k, value, token);
         return value;
       }
     }
     misses.increment();
-    return flight.run(k, () -> loadThroughLock(k, key, type, loader, e));
+    T loaded = flight.run(k, () -> loadThroughLock(k, key, type, loader, e));
+    if (near != null) near.put(k, loaded, token);
+    return loaded;
   }
 
   private <T> T loadThroughLock(String k, CacheKey key, Class<T> type, CacheLoader<T> loader, Envelope stale) {
@@ -231,8 +248,11 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   }
 
   private void invalidateRaw(String k) {
+    // Evicted again after Redis: a read between the two could have put back the older value.
+    if (near != null) near.evictLocal(k);
     try {
       ops.invalidate(k, versionTtlMillis());
+      if (near != null) near.invalidated(k);
       pendingInvalidations.remove(k);
     } catch (RedisOps.Unavailable u) {
       redisErrors.increment();
@@ -245,11 +265,17 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     for (String k : pendingInvalidations) {
       try {
         ops.invalidate(k, versionTtlMillis());
+        if (near != null) near.invalidated(k);
         pendingInvalidations.remove(k);
       } catch (RuntimeException e) {
         return;
       }
     }
+  }
+
+  /** Hits served by the near cache in this JVM (0 when it is off). */
+  public long nearHits() {
+    return near == null ? 0 : near.hits();
   }
 
   /** Invalidations waiting for Redis to come back. */

@@ -232,4 +232,33 @@ class CacheAsideIT {
     String unique = UUID.randomUUID().toString();
     assertThat(cache.get(CacheKey.of("x", "t", unique), String.class, () -> null)).isNull();
   }
+
+  @Test
+  void nearCache_invalidationFromAnotherInstance_evicts_andGapFlushes() throws Exception {
+    CacheConfig cfg = config().nearCache(1000, Duration.ofSeconds(30)).build();
+    RedissonCacheAside a = cache(client(), cfg);
+    RedissonCacheAside b = cache(client(), cfg);
+    AtomicLong db = new AtomicLong(1);
+    CacheKey key = CacheKey.of("product", "t", "near");
+    assertThat(a.get(key, Long.class, db::get)).isEqualTo(1);
+    assertThat(a.get(key, Long.class, db::get)).isEqualTo(1);
+    assertThat(a.nearHits()).isPositive();
+    for (int round = 0; round < 300; round++) {
+      db.incrementAndGet();
+      b.invalidate(key);
+      long want = db.get();
+      Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(2))
+          .until(() -> a.get(key, Long.class, db::get) == want);
+    }
+    // A message this instance never saw (sequence gap) empties its near cache.
+    CacheKey other = CacheKey.of("product", "t", "other");
+    assertThat(a.get(other, Long.class, () -> 5L)).isEqualTo(5);
+    RedissonClient raw = client();
+    raw.getTopic(cfg.prefix() + ":invalidations:products", org.redisson.client.codec.StringCodec.INSTANCE)
+        .publish("someone|1|x");
+    raw.getTopic(cfg.prefix() + ":invalidations:products", org.redisson.client.codec.StringCodec.INSTANCE)
+        .publish("someone|3|y");
+    raw.getBucket(a.redisKey(other), org.redisson.client.codec.StringCodec.INSTANCE).delete();
+    Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> a.get(other, Long.class, () -> 6L) == 6L);
+  }
 }
