@@ -44,7 +44,9 @@ public final class DemoStack implements AutoCloseable {
       log.accept("starting Redis");
       redisServer = open(RedisServer.start());
       Config rc = new Config();
-      rc.useSingleServer().setAddress(redisServer.address()).setTimeout(300).setRetryAttempts(1).setConnectTimeout(1000);
+      // Short timeouts: while Redis is down each call waits at most this long before the breakers open.
+      rc.useSingleServer().setAddress(redisServer.address()).setTimeout(200).setRetryAttempts(0).setConnectTimeout(200)
+          .setConnectionMinimumIdleSize(8).setConnectionPoolSize(64);
       redis = Redisson.create(rc);
       opened.add(redis::shutdown);
       PgNode last = cluster.primary(shards - 1);
