@@ -1,0 +1,14 @@
+package dev.shardline.cdc;
+
+import java.util.Arrays;
+import picocli.CommandLine;
+
+/** Process entry point of the sidecar: {@code java dev.shardline.cdc.Main cdc --config shardline.yaml}. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    String[] rest = args.length > 0 && args[0].equals("cdc") ? Arrays.copyOfRange(args, 1, args.length) : args;
+    System.exit(new CommandLine(new CdcCommand()).execute(rest));
+  }
+}

@@ -1,0 +1,79 @@
+package dev.shardline.cdc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.shardline.config.ShardlineConfig;
+import dev.shardline.testkit.PgCluster;
+import dev.shardline.testkit.WithPgCluster;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@WithPgCluster(primaries = 2, replicas = 0, shared = true)
+class CdcPipelineIT {
+  private static final String ORDERS = "SELECT tenant_id, id, amount, note, version FROM orders";
+  private static final String CUSTOMERS = "SELECT tenant_id, id, name FROM customers";
+
+  @Test
+  void start_snapshotThenChangesOnTwoShards_bothSinksEqualSource(PgCluster cluster, @TempDir Path dir) throws Exception {
+    CdcFixture.createSchema(cluster);
+    CdcFixture.createDatabase(cluster.primary(0), "analytics_basic");
+    cluster.primary(0).execute(
+        "INSERT INTO orders (tenant_id, id, amount, note) VALUES (1, 1, 10.50, 'before start'), (1, 2, 3.00, 'x')",
+        "INSERT INTO customers VALUES (1, 1, 'alice')",
+        "INSERT INTO countries VALUES ('fr', 'France')");
+    cluster.primary(1).execute(
+        "INSERT INTO orders (tenant_id, id, amount, note) VALUES (2, 1, 7.25, 'before start')",
+        "INSERT INTO customers VALUES (1, 2, 'bob')", // same id as on shard-0, another tenant
+        "INSERT INTO countries VALUES ('fr', 'France')");
+    ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "basic", "analytics_basic", ""));
+    CdcConfig cdc = CdcConfig.fromYaml(cfg);
+    try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).build();
+        Connection pg = DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_basic"), "postgres", "")) {
+      p.start();
+      try (Connection duck = p.openDuckDbReader()) {
+        awaitEqual(cluster, duck, pg);
+        assertThat(CdcFixture.rows(duck, CUSTOMERS)).containsExactly("1|1|alice", "2|1|bob");
+
+        cluster.primary(0).execute(
+            "INSERT INTO orders (tenant_id, id, amount, note) VALUES (1, 3, 1.00, 'new')",
+            "UPDATE orders SET amount = 11.00, version = version + 1 WHERE tenant_id = 1 AND id = 1",
+            "DELETE FROM orders WHERE tenant_id = 1 AND id = 2",
+            "UPDATE countries SET name = 'République française' WHERE code = 'fr'");
+        cluster.primary(1).execute(
+            "INSERT INTO orders (tenant_id, id, amount, note) VALUES (2, 2, 2.00, 'new')",
+            "DELETE FROM customers WHERE id = 1",
+            "UPDATE countries SET name = 'République française' WHERE code = 'fr'");
+        awaitEqual(cluster, duck, pg);
+        assertThat(CdcFixture.rows(duck, CUSTOMERS)).containsExactly("1|1|alice");
+        assertThat(CdcFixture.rows(duck, "SELECT code, name FROM countries")).containsExactly("fr|République française");
+        assertThat(CdcFixture.rows(duck, "SELECT tenant_id, _source_shard FROM orders WHERE id = 1"))
+            .containsExactly("1|shard-0", "2|shard-1");
+      }
+    } finally {
+      CdcPipeline.cleanup(cfg, cdc);
+    }
+  }
+
+  private static void awaitEqual(PgCluster cluster, Connection duck, Connection pg) {
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      List<String> orders = CdcFixture.sourceRows(cluster, ORDERS);
+      List<String> customers = CdcFixture.sourceRows(cluster, CUSTOMERS);
+      assertThat(CdcFixture.rows(duck, ORDERS)).isEqualTo(orders);
+      assertThat(CdcFixture.rows(pg, ORDERS)).isEqualTo(orders);
+      assertThat(CdcFixture.rows(duck, CUSTOMERS)).isEqualTo(customers);
+      assertThat(CdcFixture.rows(pg, CUSTOMERS)).isEqualTo(customers);
+      List<String> countries;
+      try (Connection c = cluster.primary(0).connect()) {
+        countries = CdcFixture.rows(c, "SELECT code, name FROM countries");
+      }
+      assertThat(CdcFixture.rows(duck, "SELECT code, name FROM countries")).isEqualTo(countries);
+      assertThat(CdcFixture.rows(pg, "SELECT code, name FROM countries")).isEqualTo(countries);
+    });
+  }
+}
