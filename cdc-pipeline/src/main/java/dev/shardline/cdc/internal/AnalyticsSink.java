@@ -96,12 +96,17 @@ abstract class AnalyticsSink implements ChangeSink {
     Position watermark = prev == null ? Position.NONE : prev.position();
     Position next = watermark;
     Map<String, Map<List<String>, ChangeEvent>> latest = new LinkedHashMap<>();
+    int replayed = 0;
     for (ChangeEvent e : batch.events()) {
-      if (!e.snapshot() && !e.position().isAfter(watermark)) continue; // replayed after a crash
+      if (!e.snapshot() && !e.position().isAfter(watermark)) {
+        replayed++; // delivered again after a crash: already applied in an earlier transaction
+        continue;
+      }
       if (!e.snapshot() && e.position().isAfter(next)) next = e.position();
       latest.computeIfAbsent(e.table(), k -> new LinkedHashMap<>()).put(e.key(), e);
     }
     boolean offsetMoves = batch.snapshotOffset() ? watermark.equals(Position.NONE) : !watermark.isAfter(batch.offsetPosition());
+    if (replayed > 0) LOG.info("{} {} - skipped {} replayed changes at or before {}", name(), batch.shard(), replayed, watermark);
     if (LOG.isDebugEnabled()) {
       LOG.debug("{} {} - {} of {} changes kept (watermark {}), offset moves {}", name(), batch.shard(),
           latest.values().stream().mapToInt(Map::size).sum(), batch.events().size(), watermark, offsetMoves);

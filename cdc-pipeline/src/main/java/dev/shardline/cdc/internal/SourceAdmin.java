@@ -22,6 +22,7 @@ import java.util.Properties;
  * the publication and the slot. Every failure names the shard and says how to fix it.
  */
 public final class SourceAdmin {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SourceAdmin.class);
   private final CdcConfig cdc;
   private final TableRules rules;
 
@@ -151,13 +152,34 @@ public final class SourceAdmin {
 
   private void checkSlotRoom(Connection c, ShardSpec shard) throws SQLException {
     String slot = cdc.slotName(shard.name());
-    if (scalar(c, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'").equals("1")) return;
+    if (scalar(c, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'").equals("1")) {
+      releaseStaleHolder(c, shard, slot);
+      return;
+    }
     int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));
     int max = Integer.parseInt(scalar(c, "SHOW max_replication_slots"));
     if (used >= max) {
       throw fail(shard, "all replication slots are in use (" + used + " of max_replication_slots = " + max
           + "); drop unused slots (SELECT slot_name, active FROM pg_replication_slots; pg_drop_replication_slot(name)) "
           + "or raise max_replication_slots and restart the server");
+    }
+  }
+
+  /**
+   * A sidecar killed without closing its connection leaves its walsender holding the slot until
+   * the server notices (wal_sender_timeout, 60 s by default). This pipeline owns the slot's name,
+   * so the holder is a previous run of it: end that backend instead of waiting.
+   */
+  private static void releaseStaleHolder(Connection c, ShardSpec shard, String slot) throws SQLException {
+    String pid = scalar(c, "SELECT coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+    if ("0".equals(pid)) return;
+    LOG.warn("cdc {} - slot {} is still held by backend {} (an earlier run of this pipeline); terminating it", shard.name(), slot, pid);
+    try (Statement s = c.createStatement()) {
+      s.execute("SELECT pg_terminate_backend(" + pid + ")");
+    }
+    for (int i = 0; i < 50; i++) {
+      if ("0".equals(scalar(c, "SELECT coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) return;
+      sleep(100);
     }
   }
 
