@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "cdc", mixinStandardHelpOptions = true, subcommands = CdcCommand.Cleanup.class,
     description = "Streams every shard's changes into the analytics sinks and invalidates cache keys.")
 public final class CdcCommand implements Callable<Integer> {
-  @Option(names = {"-c", "--config"}, required = true, description = "path of shardline.yaml")
+  // Not required here so that `cdc cleanup --config x` parses; call() checks it.
+  @Option(names = {"-c", "--config"}, description = "path of shardline.yaml")
   Path config;
 
   @Spec CommandLine.Model.CommandSpec spec;
@@ -46,6 +47,10 @@ public final class CdcCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    if (config == null) {
+      err.println("cdc - missing --config <path of shardline.yaml>");
+      return 2;
+    }
     CdcPipeline pipeline;
     try {
       ShardlineConfig cfg = ShardlineConfig.fromYaml(config);
