@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.shardline.config.ShardlineConfig;
 import dev.shardline.testkit.PgCluster;
+import dev.shardline.testkit.RedisServer;
 import dev.shardline.testkit.WithPgCluster;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,6 +13,8 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.redisson.api.RBucket;
+import org.redisson.client.codec.StringCodec;
 import org.junit.jupiter.api.io.TempDir;
 
 @WithPgCluster(primaries = 2, replicas = 0, shared = true)
@@ -55,6 +58,39 @@ class CdcPipelineIT {
         assertThat(CdcFixture.rows(duck, "SELECT tenant_id, _source_shard FROM orders WHERE id = 1"))
             .containsExactly("1|shard-0", "2|shard-1");
       }
+    } finally {
+      CdcPipeline.cleanup(cfg, cdc);
+    }
+  }
+
+  @Test
+  void commit_cachedKeysOnBothShards_invalidatedOnlyAfterCommit(PgCluster cluster, @TempDir Path dir) throws Exception {
+    CdcFixture.createSchema(cluster);
+    CdcFixture.createDatabase(cluster.primary(0), "analytics_cache");
+    cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (7, 1, 1.00)");
+    cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (107, 1, 1.00)");
+    ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "cache", "analytics_cache",
+        "  invalidate:\n    orders: { namespace: order, tenant: tenant_id, id: id }\n"));
+    CdcConfig cdc = CdcConfig.fromYaml(cfg);
+    try (RedisServer redis = RedisServer.start();
+        RedisKeyInvalidator cache = new RedisKeyInvalidator(redis.address());
+        CdcPipeline p = CdcPipeline.builder(cfg, cdc).invalidator(cache).build()) {
+      p.start();
+      await().atMost(Duration.ofSeconds(30)).until(p::ready);
+      RBucket<String> shard0 = cache.client().getBucket("cache:order:7:1", StringCodec.INSTANCE);
+      RBucket<String> shard1 = cache.client().getBucket("cache:order:107:1", StringCodec.INSTANCE);
+      shard0.set("cached");
+      shard1.set("cached");
+      try (Connection c = cluster.primary(0).connect()) {
+        c.setAutoCommit(false);
+        c.createStatement().execute("UPDATE orders SET amount = 2.00 WHERE tenant_id = 7 AND id = 1");
+        Thread.sleep(300); // the engine polls every 10 ms: an uncommitted change must not reach the cache
+        assertThat(shard0.get()).isEqualTo("cached");
+        c.commit();
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> shard0.get() == null);
+      cluster.primary(1).execute("DELETE FROM orders WHERE tenant_id = 107 AND id = 1");
+      await().atMost(Duration.ofSeconds(10)).until(() -> shard1.get() == null);
     } finally {
       CdcPipeline.cleanup(cfg, cdc);
     }

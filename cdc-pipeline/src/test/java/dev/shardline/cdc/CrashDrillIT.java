@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.shardline.config.ShardlineConfig;
 import dev.shardline.testkit.PgCluster;
+import dev.shardline.testkit.RedisServer;
 import dev.shardline.testkit.WithPgCluster;
 import java.io.File;
 import java.nio.file.Path;
@@ -37,13 +38,25 @@ class CrashDrillIT {
       cluster.primary(s).execute("INSERT INTO orders (tenant_id, id, amount, note) "
           + "SELECT " + (s * 100 + 1) + ", g, g, 'seed' FROM generate_series(1, 500) g");
     }
-    Path yaml = CdcFixture.yaml(cluster, dir, "drill", "analytics_drill", "");
+    Path yaml = CdcFixture.yaml(cluster, dir, "drill", "analytics_drill",
+        "  invalidate:\n    orders: { namespace: order, tenant: tenant_id, id: id }\n");
     ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
     Random rnd = new Random(7);
     List<Long> stepsMs = new ArrayList<>();
+    RedisServer redis = RedisServer.start();
+    RedisKeyInvalidator cache = new RedisKeyInvalidator(redis.address());
+    Set<String> touched;
+    // Changes made before the first snapshot are in the snapshot, not in the commit log: the
+    // writer starts once the first sidecar has copied the seed rows.
+    Process first = startSidecar(yaml, dir, redis.address());
+    try (Connection pg = DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_drill"), "postgres", "")) {
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+          .until(() -> CdcFixture.rows(pg, "SELECT count(*) FROM orders").equals(List.of("1000")));
+    }
     try (SourceWriter writer = new SourceWriter(cluster, 2_000).start()) {
+      touched = writer.touched();
       for (int i = 0; i < KILLS; i++) {
-        Process sidecar = startSidecar(yaml, dir);
+        Process sidecar = i == 0 ? first : startSidecar(yaml, dir, redis.address());
         long ms = 1_500 + rnd.nextInt(3_500);
         stepsMs.add(ms);
         Thread.sleep(ms);
@@ -53,7 +66,7 @@ class CrashDrillIT {
       }
       assertThat(writer.commits()).as("writer commits").isGreaterThan(100);
     }
-    Process last = startSidecar(yaml, dir);
+    Process last = startSidecar(yaml, dir, redis.address());
     try (Connection pg = DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_drill"), "postgres", "")) {
       List<String> source = CdcFixture.sourceRows(cluster, ORDERS);
       await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
@@ -69,20 +82,32 @@ class CrashDrillIT {
       String log = java.nio.file.Files.readString(dir.resolve("sidecar.log"));
       long started = log.lines().filter(l -> l.contains("engine started")).count();
       long replays = log.lines().filter(l -> l.contains("replayed changes")).count();
-      System.out.printf("crash drill: %d kills after %s ms, %d rows, engine starts %d, batches with replays skipped %d%n",
-          KILLS, stepsMs, source.size(), started, replays);
+      System.out.printf("crash drill: %d kills after %s ms, %d rows, engine starts %d, batches with replays skipped %d, "
+          + "keys changed %d%n", KILLS, stepsMs, source.size(), started, replays, touched.size());
       assertThat(started).as("engines that reached streaming across the runs").isGreaterThanOrEqualTo(KILLS);
+      Set<String> invalidated = cache.client().<String>getSet(RedisKeyInvalidator.LOG).readAll();
+      List<String> notInvalidated = touched.stream().filter(k -> !invalidated.contains("order:" + k)).toList();
+      assertThat(notInvalidated).as("committed changes whose cache key was never invalidated (of %d)", touched.size()).isEmpty();
       assertThat(log.lines().filter(l -> l.matches(".* - sink \\w+ failed.*"))).as("sink failures").isEmpty();
     } finally {
       if (last.isAlive()) last.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       CdcPipeline.cleanup(cfg, CdcConfig.fromYaml(cfg));
+      cache.close();
+      redis.close();
     }
   }
 
   static Process startSidecar(Path yaml, Path dir) throws Exception {
+    return startSidecar(yaml, dir, null);
+  }
+
+  /** Starts the sidecar as a child JVM on the test classpath; with {@code redis}, it invalidates keys there. */
+  static Process startSidecar(Path yaml, Path dir, String redis) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "cdc", "--config", yaml.toString());
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path")));
+    if (redis != null) cmd.add("-Dtest.redis=" + redis);
+    cmd.addAll(List.of(redis != null ? TestSidecarMain.class.getName() : Main.class.getName(), "cdc", "--config", yaml.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     File log = dir.resolve("sidecar.log").toFile();
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
     return pb.start();

@@ -18,6 +18,7 @@ final class SourceWriter implements AutoCloseable {
   private final PgCluster cluster;
   private final Thread thread;
   private final AtomicLong commits = new AtomicLong();
+  private final java.util.Set<String> touched = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final long pauseMicros;
   private volatile boolean stop;
 
@@ -34,6 +35,11 @@ final class SourceWriter implements AutoCloseable {
 
   long commits() {
     return commits.get();
+  }
+
+  /** Returns "tenant:id" of every row a committed statement changed. */
+  java.util.Set<String> touched() {
+    return touched;
   }
 
   private void run() {
@@ -53,6 +59,7 @@ final class SourceWriter implements AutoCloseable {
         c.setAutoCommit(n == 1);
         List<long[]> added = new ArrayList<>();
         List<long[]> removed = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
         try (Statement st = c.createStatement()) {
           for (int i = 0; i < n; i++) {
             int op = rnd.nextInt(10);
@@ -62,18 +69,24 @@ final class SourceWriter implements AutoCloseable {
               st.execute("INSERT INTO orders (tenant_id, id, amount, note) VALUES (" + tenant + ", " + id + ", "
                   + (rnd.nextInt(100000) / 100.0) + ", 'w" + id + "')");
               added.add(new long[] {tenant, id});
+              changed.add(tenant + ":" + id);
             } else if (op < 9) {
               long[] r = rows.get(rnd.nextInt(rows.size()));
-              st.execute("UPDATE orders SET amount = " + (rnd.nextInt(100000) / 100.0) + ", version = version + 1 "
-                  + "WHERE tenant_id = " + r[0] + " AND id = " + r[1]);
+              if (st.executeUpdate("UPDATE orders SET amount = " + (rnd.nextInt(100000) / 100.0) + ", version = version + 1 "
+                  + "WHERE tenant_id = " + r[0] + " AND id = " + r[1]) > 0) {
+                changed.add(r[0] + ":" + r[1]);
+              }
             } else {
               long[] r = rows.get(rnd.nextInt(rows.size()));
-              st.execute("DELETE FROM orders WHERE tenant_id = " + r[0] + " AND id = " + r[1]);
+              if (st.executeUpdate("DELETE FROM orders WHERE tenant_id = " + r[0] + " AND id = " + r[1]) > 0) {
+                changed.add(r[0] + ":" + r[1]);
+              }
               removed.add(r);
             }
           }
           if (n > 1) c.commit();
         }
+        touched.addAll(changed);
         rows.addAll(added);
         rows.removeAll(removed);
         commits.incrementAndGet();
