@@ -218,6 +218,10 @@ public final class ShardStream implements AutoCloseable {
     // The engine fails fast on a lost connection; this class restarts it with backoff instead.
     p.setProperty("errors.max.retries", "0");
     p.setProperty("offset.flush.interval.ms", "1000");
+    // A restarted engine can find its slot still held for a moment by the connection it just closed;
+    // Debezium's default wait before retrying is 10 s.
+    p.setProperty("slot.retry.delay.ms", "250");
+    p.setProperty("slot.max.retries", "40");
     if (offsetsFile.isPresent()) {
       p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
       p.setProperty("offset.storage.file.filename", offsetsFile.get().toAbsolutePath().toString());
