@@ -27,6 +27,12 @@ final class CdcFixture {
         "CREATE TABLE IF NOT EXISTS countries (code text PRIMARY KEY, name text NOT NULL)");
   }
 
+  /** Creates the tables if needed and empties them: test classes may share one cluster. */
+  static void resetSchema(PgCluster cluster) {
+    createSchema(cluster);
+    cluster.executeOnPrimaries("TRUNCATE orders, customers, countries");
+  }
+
   static void createDatabase(PgNode node, String db) {
     try (Connection c = node.connect(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_database WHERE datname = '" + db + "'")) {

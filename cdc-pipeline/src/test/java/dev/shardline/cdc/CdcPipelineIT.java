@@ -24,7 +24,7 @@ class CdcPipelineIT {
 
   @Test
   void start_snapshotThenChangesOnTwoShards_bothSinksEqualSource(PgCluster cluster, @TempDir Path dir) throws Exception {
-    CdcFixture.createSchema(cluster);
+    CdcFixture.resetSchema(cluster);
     CdcFixture.createDatabase(cluster.primary(0), "analytics_basic");
     cluster.primary(0).execute(
         "INSERT INTO orders (tenant_id, id, amount, note) VALUES (1, 1, 10.50, 'before start'), (1, 2, 3.00, 'x')",
@@ -65,7 +65,7 @@ class CdcPipelineIT {
 
   @Test
   void commit_cachedKeysOnBothShards_invalidatedOnlyAfterCommit(PgCluster cluster, @TempDir Path dir) throws Exception {
-    CdcFixture.createSchema(cluster);
+    CdcFixture.resetSchema(cluster);
     CdcFixture.createDatabase(cluster.primary(0), "analytics_cache");
     cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (7, 1, 1.00)");
     cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (107, 1, 1.00)");

@@ -29,7 +29,7 @@ class SidecarIT {
 
   @Test
   void sidecar_servesHealthReadinessMetrics_stopsOnSigterm_cleanupDropsSlots(PgCluster cluster, @TempDir Path dir) throws Exception {
-    CdcFixture.createSchema(cluster);
+    CdcFixture.resetSchema(cluster);
     CdcFixture.createDatabase(cluster.primary(0), "analytics_sidecar");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {

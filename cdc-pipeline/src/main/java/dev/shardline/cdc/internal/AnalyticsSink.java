@@ -44,6 +44,14 @@ abstract class AnalyticsSink implements ChangeSink {
   /** Replaces the rows of {@code table} whose keys appear in {@code changes}: deletes, then inserts upserts. */
   protected abstract void write(SourceTable table, List<ChangeEvent> changes) throws SQLException;
 
+  /** Creates {@value #OFFSETS} if missing. */
+  protected void createOffsetsTable() throws SQLException {
+    try (Statement s = conn.createStatement()) {
+      s.execute("CREATE TABLE IF NOT EXISTS " + OFFSETS + " (shard VARCHAR PRIMARY KEY, commit_lsn BIGINT NOT NULL, "
+          + "lsn BIGINT NOT NULL, offset_json VARCHAR NOT NULL)");
+    }
+  }
+
   /** Whether analytics tables get a PRIMARY KEY on the sink key. */
   protected boolean primaryKeys() {
     return true;
@@ -56,9 +64,8 @@ abstract class AnalyticsSink implements ChangeSink {
     try {
       conn = connect();
       conn.setAutoCommit(false);
+      createOffsetsTable();
       try (Statement s = conn.createStatement()) {
-        s.execute("CREATE TABLE IF NOT EXISTS " + OFFSETS + " (shard VARCHAR PRIMARY KEY, commit_lsn BIGINT NOT NULL, "
-            + "lsn BIGINT NOT NULL, offset_json VARCHAR NOT NULL)");
         for (SourceTable t : tables.values()) s.execute(createTable(t));
       }
       conn.commit();

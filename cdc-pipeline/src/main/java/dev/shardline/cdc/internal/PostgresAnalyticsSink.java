@@ -41,6 +41,12 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
     return DriverManager.getConnection(target.url(), p);
   }
 
+  /** Applies the module's Liquibase changelog for Shardline's own tables in the analytics database. */
+  @Override
+  protected void createOffsetsTable() throws SQLException {
+    AnalyticsChangelog.apply(conn);
+  }
+
   @Override
   protected String columnType(String pgType) {
     return pgType;
