@@ -17,15 +17,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DuckDbAnalyticsSinkTest {
-  private static final SourceTable ORDERS = new SourceTable("orders",
-      new LinkedHashMap<>(Map.of("tenant_id", "bigint", "id", "bigint", "amount", "numeric(12,2)")) {
-        {
-          clear();
-          put("tenant_id", "bigint");
-          put("id", "bigint");
-          put("amount", "numeric(12,2)");
-        }
-      }, List.of("id"), "tenant_id");
+  private static final SourceTable ORDERS = new SourceTable("orders", columns(), List.of("id"), "tenant_id");
+
+  private static Map<String, String> columns() {
+    Map<String, String> cols = new LinkedHashMap<>();
+    cols.put("tenant_id", "bigint");
+    cols.put("id", "bigint");
+    cols.put("amount", "numeric(12,2)");
+    return cols;
+  }
 
   @TempDir Path dir;
 
