@@ -26,7 +26,7 @@ import java.util.Optional;
  *   http: { port: 9464 }         # health, readiness and Prometheus metrics; omit to disable
  *   sinks:
  *     duckdb: { path: analytics.duckdb }
- *     postgres: { url: jdbc:postgresql://host/analytics, username: app, password: secret }
+ *     postgres: { url: jdbc:postgresql://host/analytics, username: app, password: secret, changelog: analytics.xml }
  *   offsets: { file: offsets.dat } # only when no analytics sink holds them
  *   invalidate:
  *     orders: { namespace: order, tenant: tenant_id, id: id }
@@ -51,8 +51,17 @@ public record CdcConfig(
     NEVER
   }
 
-  /** Connection settings of the PostgreSQL analytics sink. */
-  public record PostgresSink(String url, String username, String password) {
+  /**
+   * Connection settings of the PostgreSQL analytics sink.
+   *
+   * @param changelog a Liquibase changelog file with the user's own analytics DDL (tables, indexes,
+   *     partitions), run before Shardline derives any missing table from the source
+   */
+  public record PostgresSink(String url, String username, String password, Optional<Path> changelog) {
+    public PostgresSink(String url, String username, String password) {
+      this(url, username, password, Optional.empty());
+    }
+
     @Override
     public String toString() {
       return "PostgresSink(" + url + ", user=" + username + ")";
@@ -114,13 +123,21 @@ public record CdcConfig(
     Optional<Path> duck = Optional.empty();
     if (!sinks.get("duckdb").isMissing()) duck = Optional.of(Path.of(sinks.get("duckdb").allowOnly("path").get("path").string()));
     Optional<PostgresSink> pg = Optional.empty();
-    ConfigNode pgNode = sinks.get("postgres").allowOnly("url", "username", "password");
+    ConfigNode pgNode = sinks.get("postgres").allowOnly("url", "username", "password", "changelog");
     if (!pgNode.isMissing()) {
       String url = pgNode.get("url").string();
       if (!url.startsWith("jdbc:postgresql://")) {
         throw pgNode.get("url").error("must be a jdbc:postgresql://host:port/database URL, was '" + url + "'");
       }
-      pg = Optional.of(new PostgresSink(url, pgNode.get("username").stringOr("postgres"), pgNode.get("password").stringOr("")));
+      Optional<Path> changelog = Optional.empty();
+      if (!pgNode.get("changelog").isMissing()) {
+        Path file = Path.of(pgNode.get("changelog").string());
+        if (!java.nio.file.Files.isRegularFile(file)) {
+          throw pgNode.get("changelog").error("file not found: " + file.toAbsolutePath() + "; give the path of a Liquibase changelog");
+        }
+        changelog = Optional.of(file);
+      }
+      pg = Optional.of(new PostgresSink(url, pgNode.get("username").stringOr("postgres"), pgNode.get("password").stringOr(""), changelog));
     }
     ConfigNode off = n.get("offsets").allowOnly("file");
     Optional<Path> offsets = off.isMissing() ? Optional.empty() : Optional.of(Path.of(off.get("file").string()));

@@ -96,6 +96,32 @@ class CdcPipelineIT {
     }
   }
 
+  @Test
+  void start_userAnalyticsChangelog_runsBeforeDerivedTables(PgCluster cluster, @TempDir Path dir) throws Exception {
+    CdcFixture.resetSchema(cluster);
+    CdcFixture.createDatabase(cluster.primary(0), "analytics_user");
+    Path changelog = dir.resolve("analytics.changelog.yaml");
+    try (var in = getClass().getResourceAsStream("/analytics-user.changelog.yaml")) {
+      java.nio.file.Files.copy(in, changelog);
+    }
+    Path yaml = CdcFixture.yaml(cluster, dir, "userlog", "analytics_user", "");
+    java.nio.file.Files.writeString(yaml, java.nio.file.Files.readString(yaml)
+        .replace("username: postgres }", "username: postgres, changelog: \"" + changelog + "\" }"));
+    ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
+    CdcConfig cdc = CdcConfig.fromYaml(cfg);
+    cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount, note) VALUES (3, 1, 1.00, 'u')");
+    try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).build();
+        Connection pg = DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_user"), "postgres", "")) {
+      p.start();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(CdcFixture.rows(pg, "SELECT tenant_id, id, note, loaded_at IS NOT NULL FROM orders")).containsExactly("3|1|u|t"));
+      assertThat(CdcFixture.rows(pg, "SELECT id FROM databasechangelog ORDER BY id"))
+          .containsExactly("analytics-orders-1", "shardline-cdc-offsets-1");
+    } finally {
+      CdcPipeline.cleanup(cfg, cdc);
+    }
+  }
+
   private static void awaitEqual(PgCluster cluster, Connection duck, Connection pg) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
       List<String> orders = CdcFixture.sourceRows(cluster, ORDERS);

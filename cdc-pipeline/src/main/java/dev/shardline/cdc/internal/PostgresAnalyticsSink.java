@@ -45,6 +45,7 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
   @Override
   protected void createOffsetsTable() throws SQLException {
     AnalyticsChangelog.apply(conn);
+    if (target.changelog().isPresent()) AnalyticsChangelog.applyFile(conn, target.changelog().get());
   }
 
   @Override
