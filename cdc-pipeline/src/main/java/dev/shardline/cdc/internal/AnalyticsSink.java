@@ -152,16 +152,6 @@ abstract class AnalyticsSink implements ChangeSink {
     conn = null;
   }
 
-  /** Returns the number of rows per analytics table, for tests and the progress display. */
-  public synchronized long count(String table) throws SQLException {
-    try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
-      rs.next();
-      long n = rs.getLong(1);
-      conn.commit();
-      return n;
-    }
-  }
-
   protected void upsertOffset(String sql, String shard, ChangeBatch batch, Position watermark) throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement(sql)) {
       ps.setString(1, shard);
