@@ -1,12 +1,13 @@
 package dev.shardline.testkit;
 
+import dev.shardline.testkit.internal.DockerBackend;
 import dev.shardline.testkit.internal.EmbeddedBackend;
 import dev.shardline.testkit.internal.LocalBinariesBackend;
 import java.util.Locale;
 
 /**
- * How PostgreSQL servers are run: local binaries (as the {@code postgres} user when the JVM is
- * root) or embedded binaries (zonky, no install needed). Chosen by {@link #detect()}.
+ * How PostgreSQL servers are run: Docker (Testcontainers), local binaries (as the {@code postgres}
+ * user when the JVM is root) or embedded binaries (zonky, no install needed). Chosen by {@link #detect()}.
  */
 public interface PgBackend {
   String name();
@@ -20,19 +21,22 @@ public interface PgBackend {
   void cleanup();
 
   /**
-   * Picks a backend: {@code SHARDLINE_PG_BACKEND} ({@code local} or {@code embedded}) if set, else
-   * local binaries under {@code /usr/lib/postgresql/<version>/bin} when present, else embedded.
+   * Picks a backend: {@code SHARDLINE_PG_BACKEND} ({@code docker}, {@code local} or {@code embedded})
+   * if set; else Docker when an engine answers; else local binaries under
+   * {@code /usr/lib/postgresql/<version>/bin} when present; else embedded.
    */
   static PgBackend detect() {
     String forced = System.getProperty("shardline.pg.backend", System.getenv("SHARDLINE_PG_BACKEND"));
     if (forced != null && !forced.isBlank()) {
       return switch (forced.toLowerCase(Locale.ROOT)) {
+        case "docker" -> new DockerBackend();
         case "local" -> new LocalBinariesBackend();
         case "embedded" -> new EmbeddedBackend();
         default -> throw new IllegalArgumentException(
-            "SHARDLINE_PG_BACKEND must be 'local' or 'embedded', was '" + forced + "'");
+            "SHARDLINE_PG_BACKEND must be 'docker', 'local' or 'embedded', was '" + forced + "'");
       };
     }
+    if (DockerBackend.available()) return new DockerBackend();
     return LocalBinariesBackend.available() ? new LocalBinariesBackend() : new EmbeddedBackend();
   }
 }

@@ -100,10 +100,10 @@ public final class PgCluster implements AutoCloseable {
    */
   public void awaitReplication(Duration timeout) {
     for (int i = 0; i < primaries.size(); i++) {
-      String lsn = queryString(primaries.get(i), "SELECT pg_current_wal_lsn()::text");
+      String lsn = queryString(primaries.get(i), "SELECT pg_current_wal_insert_lsn()::text");
       for (PgNode r : replicas.get(i)) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!"t".equals(queryString(r, "SELECT (pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn)::text").substring(0, 1))) {
+        while (!dev.shardline.config.WalPosition.caughtUp(queryString(r, "SELECT coalesce(pg_last_wal_replay_lsn(), '0/0')::text"), lsn)) {
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException(r.name() + " - did not replay up to " + lsn + " within " + timeout);
           }

@@ -55,7 +55,8 @@ public final class PgClusterExtension implements ParameterResolver, TestExecutio
   }
 
   /** Closes the cluster when its store is closed (end of class, or end of the run when shared). */
-  private record Holder(PgCluster cluster) implements ExtensionContext.Store.CloseableResource {
+  @SuppressWarnings("deprecation")
+  private record Holder(PgCluster cluster) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     @Override
     public void close() {
       cluster.close();

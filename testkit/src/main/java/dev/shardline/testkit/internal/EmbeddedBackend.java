@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -73,6 +72,8 @@ public final class EmbeddedBackend implements PgBackend {
         rs.next();
         label = rs.getString(1);
       }
+      // PostgreSQL refuses a data directory others can read.
+      Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
       Files.createDirectories(dir.resolve("pg_wal"));
       Files.createDirectories(dir.resolve("pg_replslot"));
       Files.createDirectories(dir.resolve("pg_stat_tmp"));
@@ -92,11 +93,7 @@ public final class EmbeddedBackend implements PgBackend {
 
   @Override
   public void cleanup() {
-    try (Stream<Path> files = Files.walk(base)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: under the system temp directory
-    }
+    AbstractNode.deleteTree(base);
   }
 
   private static void copyTree(Path from, Path to) throws IOException {

@@ -81,11 +81,7 @@ public final class LocalBinariesBackend implements PgBackend {
 
   @Override
   public void cleanup() {
-    try (Stream<Path> files = Files.walk(base)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: the directory is under the system temp directory
-    }
+    AbstractNode.deleteTree(base);
   }
 
   Path bin() {

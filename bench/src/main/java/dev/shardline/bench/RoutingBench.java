@@ -1,0 +1,162 @@
+package dev.shardline.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.shardline.routing.ShardlineDataSource;
+import dev.shardline.testkit.PgCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import javax.sql.DataSource;
+
+/**
+ * Routing overhead: single-tenant point reads and writes through Shardline versus a plain HikariCP
+ * pool on the same PostgreSQL, in the same JVM, alternating rounds so drift hits both alike.
+ * Each operation is what an application does per request: borrow a connection, prepare, bind,
+ * execute, read, close. Figures: throughput ratios (Shardline / direct) and DataSource build time.
+ *
+ * <p>Arguments: {@code [seconds per round, default 4] [rounds, default 3]}.
+ */
+public final class RoutingBench {
+  private static final int TENANTS = 100;
+  private static final int ROWS_PER_TENANT = 100;
+
+  private RoutingBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 4;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    try (PgCluster pg = PgCluster.start(1, 0)) {
+      Path yaml = pg.writeShardlineYaml(Files.createTempDirectory("bench-routing").resolve("shardline.yaml"), """
+          tables:
+            sharded:
+              orders: tenant_id
+          """);
+      yaml = Files.writeString(yaml, Files.readString(yaml).replace("maxSize: 8, minIdle: 1", "maxSize: 8, minIdle: 8"));
+      long t0 = System.nanoTime();
+      ShardlineDataSource shardline = ShardlineDataSource.fromYaml(yaml);
+      long buildMs = (System.nanoTime() - t0) / 1_000_000;
+      try (shardline; HikariDataSource direct = direct(pg.primary(0).jdbcUrl())) {
+        load(direct);
+        double readRatio1 = compare("point_read 1t", direct, shardline, 1, seconds, rounds, RoutingBench::read);
+        double readRatio8 = compare("point_read 8t", direct, shardline, 8, seconds, rounds, RoutingBench::read);
+        double writeRatio1 = compare("point_write 1t", direct, shardline, 1, seconds, rounds, RoutingBench::write);
+        Results.print("routing", "point_read.ratio_1t", readRatio1);
+        Results.print("routing", "point_read.ratio_8t", readRatio8);
+        Results.print("routing", "point_write.ratio_1t", writeRatio1);
+        Results.print("routing", "datasource_build_ms", buildMs);
+      }
+    }
+  }
+
+  private static HikariDataSource direct(String url) {
+    HikariConfig c = new HikariConfig();
+    c.setJdbcUrl(url);
+    c.setUsername("postgres");
+    c.setMaximumPoolSize(8);
+    c.setMinimumIdle(8);
+    c.setPoolName("direct");
+    return new HikariDataSource(c);
+  }
+
+  private static void load(DataSource ds) throws SQLException {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE orders (tenant_id text NOT NULL, id bigint NOT NULL, amount int NOT NULL, PRIMARY KEY (tenant_id, id))");
+      s.execute("INSERT INTO orders SELECT 'tenant-' || t, i, i FROM generate_series(1, " + TENANTS + ") t, generate_series(1, "
+          + ROWS_PER_TENANT + ") i");
+      s.execute("ANALYZE orders");
+    }
+  }
+
+  @FunctionalInterface
+  interface Op {
+    void run(DataSource ds, SplittableRandom rnd) throws SQLException;
+  }
+
+  public static void read(DataSource ds, SplittableRandom rnd) throws SQLException {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT amount FROM orders WHERE tenant_id = ? AND id = ?")) {
+      ps.setString(1, "tenant-" + (1 + rnd.nextInt(TENANTS)));
+      ps.setLong(2, 1 + rnd.nextInt(ROWS_PER_TENANT));
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) throw new IllegalStateException("row missing");
+      }
+    }
+  }
+
+  public static void write(DataSource ds, SplittableRandom rnd) throws SQLException {
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("UPDATE orders SET amount = amount + 1 WHERE tenant_id = ? AND id = ?")) {
+      ps.setString(1, "tenant-" + (1 + rnd.nextInt(TENANTS)));
+      ps.setLong(2, 1 + rnd.nextInt(ROWS_PER_TENANT));
+      if (ps.executeUpdate() != 1) throw new IllegalStateException("row missing");
+    }
+  }
+
+  /** Returns the median over rounds of (Shardline ops/s ÷ direct ops/s), after one warm-up round each. */
+  static double compare(String name, DataSource direct, DataSource shardline, int threads, int seconds, int rounds, Op op)
+      throws Exception {
+    measure(direct, threads, 2, op);
+    measure(shardline, threads, 2, op);
+    List<Double> ratios = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      double d = measure(direct, threads, seconds, op);
+      double s = measure(shardline, threads, seconds, op);
+      ratios.add(s / d);
+      System.out.printf("%-16s round %d: direct %,.0f ops/s (%.1f µs/op), shardline %,.0f ops/s (%.1f µs/op), ratio %.3f%n",
+          name, r + 1, d, threads * 1e6 / d, s, threads * 1e6 / s, s / d);
+    }
+    double[] sorted = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return sorted[sorted.length / 2];
+  }
+
+  /** Runs {@code op} on {@code threads} threads for {@code seconds}; returns operations per second. */
+  static double measure(DataSource ds, int threads, int seconds, Op op) throws Exception {
+    LongAdder count = new LongAdder();
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch started = new CountDownLatch(threads);
+    List<Throwable> errors = new ArrayList<>();
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      SplittableRandom rnd = new SplittableRandom(t);
+      Thread w = new Thread(() -> {
+        started.countDown();
+        try {
+          while (!stop.get()) {
+            op.run(ds, rnd);
+            count.increment();
+          }
+        } catch (Throwable e) {
+          synchronized (errors) {
+            errors.add(e);
+          }
+        }
+      });
+      workers.add(w);
+      w.start();
+    }
+    started.await();
+    long t0 = System.nanoTime();
+    Thread.sleep(seconds * 1000L);
+    stop.set(true);
+    long elapsed = System.nanoTime() - t0;
+    for (Thread w : workers) w.join();
+    if (!errors.isEmpty()) throw new IllegalStateException("benchmark operation failed", errors.get(0));
+    return count.sum() * 1e9 / elapsed;
+  }
+
+  static String describe(double[] v) {
+    return Arrays.toString(v);
+  }
+}

@@ -1,0 +1,22 @@
+package dev.shardline.cache;
+
+/**
+ * A read-through cache in front of a database: {@link #get} returns the cached value or loads it
+ * once (however many callers miss at the same time, in this process or others), and an
+ * invalidation always beats a load that started before it. The cache is never the reason a call
+ * fails: when Redis is unavailable, {@code get} loads from the database directly.
+ */
+public interface CacheAside extends CacheInvalidator {
+  /**
+   * Returns the value of {@code key}, loading it with {@code loader} on a miss.
+   *
+   * @throws ShardlineCacheException only when the loader itself fails and no stale value may be served
+   */
+  <T> T get(CacheKey key, Class<T> type, CacheLoader<T> loader);
+
+  /** Stores {@code value} for {@code key} now (a write-through); the next invalidation removes it as usual. */
+  <T> void put(CacheKey key, T value);
+
+  /** Returns this cache's counters so far. */
+  CacheStats stats();
+}

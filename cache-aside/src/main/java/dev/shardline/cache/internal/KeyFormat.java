@@ -1,0 +1,46 @@
+package dev.shardline.cache.internal;
+
+import dev.shardline.cache.CacheKey;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * The one place the Redis key format is defined: {@code <prefix>:<namespace>:{<tenant>}:<id>}.
+ * The tenant is a hash tag, so a tenant's keys share a Redis Cluster slot; any part that is long or
+ * has characters outside {@code [A-Za-z0-9_.-]} is replaced by {@code h-} and its SHA-256, so no
+ * two keys can collide through separators and no key grows unbounded.
+ */
+public final class KeyFormat {
+  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+  private final String prefix;
+
+  public KeyFormat(String prefix) {
+    this.prefix = prefix;
+  }
+
+  public String value(CacheKey k) {
+    return prefix + ':' + part(k.namespace()) + ":{" + part(k.tenant()) + "}:" + part(k.id());
+  }
+
+  public static String version(String valueKey) {
+    return valueKey + ":v";
+  }
+
+  public static String lock(String valueKey) {
+    return valueKey + ":lock";
+  }
+
+  static String part(String s) {
+    if (PLAIN.matcher(s).matches()) return s;
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      return "h-" + HexFormat.of().formatHex(d, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available", e);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+package dev.shardline.routing.internal;
+
+import dev.shardline.config.Endpoint;
+import dev.shardline.config.ShardSpec;
+import dev.shardline.config.ShardlineConfig;
+import dev.shardline.routing.RoutingSettings;
+import dev.shardline.routing.ShardlineRoutingException;
+import dev.shardline.routing.StartupCheck;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a Shardline DataSource shares between its connections: pools per endpoint, the SQL
+ * analyzer, the router, the write tracker, the health monitor and the lazy scatter engine.
+ */
+public final class Engine implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+  private final ShardlineConfig config;
+  private final RoutingSettings settings;
+  private final List<Shard> shards = new ArrayList<>();
+  private final List<EndpointPool> endpoints = new ArrayList<>();
+  private final SqlAnalyzer analyzer;
+  private final Router router;
+  private final WriteTracker writes = new WriteTracker();
+  private final ReplicaMonitor monitor;
+  private final ScatterEngine scatter;
+  private final int defaultShard;
+
+  public Engine(ShardlineConfig config, RoutingSettings settings, MeterRegistry registry) {
+    this.config = config;
+    this.settings = settings;
+    this.defaultShard = settings.defaultShard() == null ? 0 : indexOfShard(config, settings.defaultShard());
+    this.analyzer = new SqlAnalyzer(config.tables(), settings.analysisCacheSize());
+    // The parser's first parse loads the grammar (~0.3 s); do it while we probe the servers.
+    CompletableFuture<Void> warm = CompletableFuture.runAsync(analyzer::warmUp);
+    probe(config, settings);
+    try {
+      for (ShardSpec s : config.shards()) {
+        EndpointPool primary = pool(s.primary(), shards.size(), s, registry);
+        List<EndpointPool> replicas = new ArrayList<>();
+        for (Endpoint r : s.replicas()) replicas.add(pool(r, shards.size(), s, registry));
+        shards.add(new Shard(shards.size(), s.name(), primary, replicas));
+      }
+      this.router = new Router(config.buckets(), config.tables(), defaultShard, settings.readPolicy());
+      this.monitor = new ReplicaMonitor(shards, settings.healthCheckInterval(), settings.maxReplicaLag(), writes);
+      monitor.checkAllNow();
+      this.scatter = new ScatterEngine(config, shards);
+      warm.join();
+    } catch (RuntimeException e) {
+      endpoints.forEach(EndpointPool::close);
+      throw e;
+    }
+  }
+
+  private EndpointPool pool(Endpoint e, int shardIndex, ShardSpec s, MeterRegistry registry) {
+    EndpointPool p = new EndpointPool(e, shardIndex, endpoints.size(), s.pool(), settings, registry);
+    endpoints.add(p);
+    return p;
+  }
+
+  private static int indexOfShard(ShardlineConfig config, String name) {
+    int i = config.shardNames().indexOf(name);
+    if (i < 0) {
+      throw new ShardlineRoutingException("routing.defaultShard - unknown shard '" + name + "'; known shards: " + config.shardNames());
+    }
+    return i;
+  }
+
+  /** Connects once to every endpoint in parallel so a wrong URL or a down server is named at start. */
+  private static void probe(ShardlineConfig config, RoutingSettings settings) {
+    List<CompletableFuture<String>> checks = new ArrayList<>();
+    for (ShardSpec s : config.shards()) {
+      for (Endpoint e : s.endpoints()) checks.add(CompletableFuture.supplyAsync(() -> tryConnect(e, settings)));
+    }
+    List<String> problems = checks.stream().map(CompletableFuture::join).filter(p -> p != null).toList();
+    if (problems.isEmpty()) return;
+    if (settings.startupCheck() == StartupCheck.FAIL) {
+      throw new ShardlineRoutingException(String.join("\n", problems)
+          + "\nCheck the URLs, credentials and that the servers are running; or set routing.startupCheck: warn to start without them.");
+    }
+    problems.forEach(p -> LOG.warn("{} (starting anyway: routing.startupCheck is warn)", p));
+  }
+
+  private static String tryConnect(Endpoint e, RoutingSettings settings) {
+    Properties p = new Properties();
+    p.setProperty("user", e.username());
+    p.setProperty("password", e.password() == null ? "" : e.password());
+    p.setProperty("connectTimeout", String.valueOf(Math.max(1, settings.connectTimeout().toSeconds())));
+    try (Connection c = DriverManager.getConnection(e.jdbcUrl(), p)) {
+      return null;
+    } catch (SQLException ex) {
+      return e.id() + " - cannot connect to " + e.jdbcUrl() + ": " + ex.getMessage();
+    }
+  }
+
+  public ShardlineConfig config() {
+    return config;
+  }
+
+  RoutingSettings settings() {
+    return settings;
+  }
+
+  SqlAnalyzer analyzer() {
+    return analyzer;
+  }
+
+  Router router() {
+    return router;
+  }
+
+  WriteTracker writes() {
+    return writes;
+  }
+
+  ScatterEngine scatter() {
+    return scatter;
+  }
+
+  Shard shard(int i) {
+    return shards.get(i);
+  }
+
+  int shardCount() {
+    return shards.size();
+  }
+
+  int defaultShard() {
+    return defaultShard;
+  }
+
+  int endpointCount() {
+    return endpoints.size();
+  }
+
+  EndpointPool endpoint(int id) {
+    return endpoints.get(id);
+  }
+
+  int shardIndexOf(Object tenant) {
+    return config.buckets().shardIndexOf(tenant);
+  }
+
+  /** Opens a logical connection; no physical connection is borrowed until a statement runs. */
+  public java.sql.Connection connect() {
+    return new RoutingConnection(this);
+  }
+
+  /** Returns every endpoint's health as seen by the monitor and breakers. */
+  public List<EndpointState> states() {
+    return endpoints.stream()
+        .map(e -> new EndpointState(e.id(), e.endpoint.shard(), e.isPrimary() ? "primary" : "replica", e.healthy, e.lagMillis,
+            e.breakerState().name().toLowerCase()))
+        .toList();
+  }
+
+  /** Health of one endpoint. */
+  public record EndpointState(String endpoint, String shard, String role, boolean healthy, long lagMillis, String breaker) {}
+
+  /** Explains where {@code sql} goes for {@code tenant} (which fills every tenant-key parameter). */
+  public Explanation explain(String sql, Object tenant) {
+    Analysis a = analyzer.analyze(sql);
+    Params p = new Params();
+    try {
+      for (KeyRef k : a.keys()) if (k.isParam() && tenant != null) p.set(k.paramIndex() + 1, (ps, i, v, x) -> { }, tenant, null);
+      Object context = a.keys().isEmpty() ? tenant : null;
+      Route r = router.route(a, p, context, -1, false, false);
+      String role = r.target() == Route.Target.ONE ? (r.replica() ? "replica" : "primary") : "primary";
+      List<String> names = r.target() == Route.Target.ONE ? List.of(shards.get(r.shard()).name)
+          : shards.stream().map(s -> s.name).toList();
+      return new Explanation(a.kind().name().toLowerCase(), r.target().name().toLowerCase(), names, role, router.explain(r, a, p));
+    } catch (SQLException e) {
+      return new Explanation(a.kind().name().toLowerCase(), "rejected", List.of(), "-", e.getMessage() + " [SQLState " + e.getSQLState() + "]");
+    }
+  }
+
+  /** The result of {@link #explain}. */
+  public record Explanation(String kind, String target, List<String> shards, String role, String reason) {}
+
+  @Override
+  public void close() {
+    monitor.close();
+    scatter.close();
+    endpoints.forEach(EndpointPool::close);
+  }
+}

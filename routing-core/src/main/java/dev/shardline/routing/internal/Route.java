@@ -1,0 +1,29 @@
+package dev.shardline.routing.internal;
+
+/**
+ * A routing decision for one execution: one shard (primary or replica), every shard primary
+ * (DDL and broadcast-table writes), or a ShardingSphere scatter read.
+ *
+ * @param tenantKey canonical tenant the statement is for, or null (used for read-your-writes)
+ * @param guardedSql the statement restricted to the context tenant, when it had no tenant condition
+ */
+record Route(Target target, int shard, boolean replica, String tenantKey, String reason, String guardedSql) {
+  /** The kinds of destination. */
+  enum Target {
+    ONE,
+    ALL_PRIMARIES,
+    SCATTER
+  }
+
+  static Route one(int shard, boolean replica, String tenantKey, String reason) {
+    return new Route(Target.ONE, shard, replica, tenantKey, reason, null);
+  }
+
+  static Route all(String reason) {
+    return new Route(Target.ALL_PRIMARIES, -1, false, null, reason, null);
+  }
+
+  static Route scatter(boolean replica, String reason) {
+    return new Route(Target.SCATTER, -1, replica, null, reason, null);
+  }
+}

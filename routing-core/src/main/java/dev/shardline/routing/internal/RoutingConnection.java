@@ -1,0 +1,705 @@
+package dev.shardline.routing.internal;
+
+import dev.shardline.routing.CrossShardException;
+import dev.shardline.routing.SqlStates;
+import dev.shardline.routing.Tenants;
+import dev.shardline.routing.internal.Analysis.Kind;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A logical connection: cheap to open, it borrows physical connections from the endpoint pools
+ * only when a statement needs one, keeps them until it is closed, and holds a transaction on
+ * exactly one shard primary. Reads outside transactions go to replicas and move to another replica
+ * or the primary when one fails.
+ */
+final class RoutingConnection implements Connection {
+  private final Engine engine;
+  private final Connection[] held;
+  private boolean autoCommit = true;
+  private boolean autoCommitAfterTx;
+  private boolean readOnly;
+  private int isolation = -1;
+  private int holdability = -1;
+  private boolean closed;
+  private int txShard = -1;
+  private boolean txWrote;
+  private Set<String> txTenants;
+  private List<String> sessionSql;
+  private Connection scatterConn;
+  private Properties clientInfo;
+
+  RoutingConnection(Engine engine) {
+    this.engine = engine;
+    this.held = new Connection[engine.endpointCount()];
+  }
+
+  Engine engine() {
+    return engine;
+  }
+
+  /**
+   * Routes {@code a} and runs {@code body} on the chosen physical connection: retries a failed
+   * replica read elsewhere, broadcasts DDL, binds the transaction to its shard and records writes.
+   */
+  <T> T execute(Analysis a, Params params, Exec<T> body) throws SQLException {
+    checkOpen();
+    if (a.kind() == Kind.TCL) return tcl(a, body);
+    if (a.kind() == Kind.SESSION) return session(a, body);
+    Route r = engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
+    return switch (r.target()) {
+      case ALL_PRIMARIES -> broadcast(a, body);
+      case SCATTER -> scatter(a, body);
+      case ONE -> one(a, r, body);
+    };
+  }
+
+  private <T> T one(Analysis a, Route r, Exec<T> body) throws SQLException {
+    if (!autoCommit) bindTransaction(r);
+    Shard shard = engine.shard(r.shard());
+    EndpointPool pool = r.replica() ? pickReplica(shard, r, null) : shard.primary;
+    for (int attempt = 0; ; attempt++) {
+      Connection c = physical(pool);
+      long t0 = System.nanoTime();
+      try {
+        T out = body.run(c, r.guardedSql());
+        pool.okTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        if (a.kind() != Kind.READ) noteWrite(r);
+        return out;
+      } catch (SQLException e) {
+        pool.errorTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+        boolean lost = EndpointPool.isConnectionFailure(e) || isClosedQuietly(c);
+        if (lost) drop(pool, e);
+        if (pool.isPrimary() || attempt >= shard.replicas.length) throw e;
+        if (lost) {
+          pool.healthy = false;
+          pool = pickReplica(shard, r, pool);
+        } else if ("25006".equals(e.getSQLState())) {
+          // A SELECT that writes (nextval, a volatile function): the primary must run it.
+          pool = shard.primary;
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private EndpointPool pickReplica(Shard shard, Route r, EndpointPool exclude) {
+    long since = WriteTracker.NEVER;
+    if (engine.settings().readYourWrites()) {
+      since = engine.writes().lastWriteNanos(r.tenantKey() != null ? r.tenantKey() : WriteTracker.shardKey(shard.index));
+    }
+    EndpointPool replica = shard.replicaFor(since, exclude);
+    return replica != null ? replica : shard.primary;
+  }
+
+  private void bindTransaction(Route r) throws SQLException {
+    if (txShard < 0) {
+      txShard = r.shard();
+    } else if (txShard != r.shard()) {
+      throw new CrossShardException("This transaction is on " + engine.shard(txShard).name + " and the statement routes to "
+          + engine.shard(r.shard()).name + " (" + r.reason() + "); a transaction must stay on one shard, so nothing was executed. "
+          + "Commit first, or keep one transaction per tenant.", SqlStates.CROSS_SHARD_TRANSACTION);
+    }
+  }
+
+  private void noteWrite(Route r) {
+    if (autoCommit) {
+      engine.writes().record(WriteTracker.shardKey(r.shard()));
+      if (r.tenantKey() != null) engine.writes().record(r.tenantKey());
+    } else {
+      txWrote = true;
+      if (r.tenantKey() != null) {
+        if (txTenants == null) txTenants = new HashSet<>();
+        if (txTenants.size() < 64) txTenants.add(r.tenantKey());
+      }
+    }
+  }
+
+  private <T> T broadcast(Analysis a, Exec<T> body) throws SQLException {
+    int n = engine.shardCount();
+    if (!autoCommit && n > 1) {
+      throw new CrossShardException((a.kind() == Kind.DDL ? "DDL on declared tables" : "A write to broadcast tables")
+          + " runs on every shard and cannot be part of one transaction (it would commit on some shards only). "
+          + "Run it with auto-commit on. Statement: " + Router.abbreviate(a.sql()), SqlStates.CROSS_SHARD_TRANSACTION);
+    }
+    T first = null;
+    List<String> done = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Shard s = engine.shard(i);
+      try {
+        T out = body.run(physical(s.primary), null);
+        if (i == 0) first = out;
+        done.add(s.name);
+      } catch (SQLException e) {
+        if (EndpointPool.isConnectionFailure(e)) drop(s.primary, e);
+        if (done.isEmpty()) throw e;
+        throw new SQLException("Applied on " + done + " but failed on " + s.name + ": " + e.getMessage()
+            + ". Fix the cause and run it again (IF NOT EXISTS / IF EXISTS make it safe to repeat). Statement: "
+            + Router.abbreviate(a.sql()), e.getSQLState(), e);
+      }
+    }
+    if (a.kind() == Kind.DDL) engine.scatter().markStale();
+    for (int i = 0; i < n && a.kind() != Kind.DDL; i++) engine.writes().record(WriteTracker.shardKey(i));
+    return first;
+  }
+
+  private <T> T scatter(Analysis a, Exec<T> body) throws SQLException {
+    if (!autoCommit) {
+      throw new CrossShardException("A scatter read cannot run inside a transaction (it reads every shard). Run it with auto-commit on. "
+          + "Statement: " + Router.abbreviate(a.sql()), SqlStates.CROSS_SHARD_TRANSACTION);
+    }
+    if (scatterConn == null) scatterConn = engine.scatter().dataSource().getConnection();
+    return body.run(scatterConn, null);
+  }
+
+  private <T> T session(Analysis a, Exec<T> body) throws SQLException {
+    T out = null;
+    boolean ran = false;
+    for (Connection c : held) {
+      if (c != null) {
+        out = body.run(c, null);
+        ran = true;
+      }
+    }
+    if (!ran) out = body.run(physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary), null);
+    if (sessionSql == null) sessionSql = new ArrayList<>();
+    sessionSql.add(a.sql());
+    return out;
+  }
+
+  private <T> T tcl(Analysis a, Exec<T> body) throws SQLException {
+    String verb = a.sql().strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT);
+    switch (verb) {
+      case "BEGIN", "START" -> {
+        if (autoCommit) {
+          setAutoCommit(false);
+          autoCommitAfterTx = true;
+        }
+        return null;
+      }
+      case "COMMIT", "END" -> {
+        commit();
+        return null;
+      }
+      case "ROLLBACK", "ABORT" -> {
+        if (a.sql().toUpperCase(java.util.Locale.ROOT).contains(" TO ")) return body.run(txPrimary("ROLLBACK TO SAVEPOINT"), null);
+        rollback();
+        return null;
+      }
+      default -> {
+        return body.run(txPrimary(verb), null);
+      }
+    }
+  }
+
+  private Connection txPrimary(String what) throws SQLException {
+    int s = txShard;
+    if (s < 0 && Tenants.current() != null) s = engine.shardIndexOf(Tenants.current());
+    if (s < 0) {
+      throw new SQLException(what + " before the transaction's first statement: Shardline does not know the shard yet. "
+          + "Run a statement first, or set the tenant with Tenants.run(tenantId, ...).", "25000");
+    }
+    if (!autoCommit) txShard = s;
+    return physical(engine.shard(s).primary);
+  }
+
+  /** Returns this logical connection's physical connection to {@code pool}, borrowing it on first use. */
+  Connection physical(EndpointPool pool) throws SQLException {
+    Connection c = held[pool.id];
+    if (c == null) {
+      c = pool.acquire();
+      try {
+        prepare(c, pool);
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      held[pool.id] = c;
+    }
+    boolean wantAuto = pool.isPrimary() ? autoCommit : true;
+    if (c.getAutoCommit() != wantAuto) c.setAutoCommit(wantAuto);
+    return c;
+  }
+
+  private void prepare(Connection c, EndpointPool pool) throws SQLException {
+    if (isolation >= 0) c.setTransactionIsolation(isolation);
+    if (readOnly && pool.isPrimary()) c.setReadOnly(true);
+    if (holdability >= 0) c.setHoldability(holdability);
+    if (sessionSql != null) {
+      try (Statement st = c.createStatement()) {
+        for (String sql : sessionSql) st.execute(sql);
+      }
+    }
+  }
+
+  private void drop(EndpointPool pool, SQLException cause) {
+    pool.recordConnectionFailure(cause);
+    Connection c = held[pool.id];
+    held[pool.id] = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // the pool evicts a broken connection
+      }
+    }
+    if (pool.isPrimary() && txShard == pool.shardIndex) {
+      txShard = -1;
+      txWrote = false;
+      txTenants = null;
+    }
+  }
+
+  private static boolean isClosedQuietly(Connection c) {
+    try {
+      return c.isClosed();
+    } catch (SQLException e) {
+      return true;
+    }
+  }
+
+  private Connection anyPhysical() throws SQLException {
+    return physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary);
+  }
+
+  /**
+   * Groups batch rows by the shard each routes to, keeping row order within a group. Inside a
+   * transaction rows on several shards are refused before anything runs.
+   */
+  Map<Integer, List<Integer>> groupByShard(Analysis a, List<Params> rows) throws SQLException {
+    Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
+    Object context = Tenants.current();
+    for (int i = 0; i < rows.size(); i++) {
+      Route r = engine.router().route(a, rows.get(i), context, txShard, !autoCommit, false);
+      int key = r.target() == Route.Target.ONE ? r.shard() : -1;
+      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+    }
+    if (!autoCommit && groups.size() > 1) {
+      List<String> names = groups.keySet().stream().map(k -> k < 0 ? "all" : engine.shard(k).name).toList();
+      throw new CrossShardException("This batch has rows for tenants on " + names + "; inside a transaction a batch must stay on one shard, "
+          + "so nothing was executed. Split the batch per shard or run it with auto-commit on. Statement: "
+          + Router.abbreviate(a.sql()), SqlStates.CROSS_SHARD_TRANSACTION);
+    }
+    return groups;
+  }
+
+  /** Returns a physical statement for metadata questions asked before execution. */
+  PreparedStatement metadataStatement(String sql) throws SQLException {
+    return anyPhysical().prepareStatement(sql);
+  }
+
+  void checkOpen() throws SQLException {
+    if (closed) throw new SQLException("connection is closed", "08003");
+  }
+
+  // ---- transactions ----
+
+  @Override
+  public void setAutoCommit(boolean on) throws SQLException {
+    checkOpen();
+    if (on == autoCommit) return;
+    if (on) commit();
+    autoCommit = on;
+    autoCommitAfterTx = false;
+  }
+
+  @Override
+  public boolean getAutoCommit() throws SQLException {
+    checkOpen();
+    return autoCommit;
+  }
+
+  @Override
+  public void commit() throws SQLException {
+    checkOpen();
+    if (autoCommit) throw new SQLException("Cannot commit when autoCommit is enabled.", "25P01");
+    try {
+      if (txShard >= 0) {
+        Connection c = held[engine.shard(txShard).primary.id];
+        if (c != null) c.commit();
+        if (txWrote) {
+          engine.writes().record(WriteTracker.shardKey(txShard));
+          if (txTenants != null) txTenants.forEach(engine.writes()::record);
+        }
+      }
+    } finally {
+      endTransaction();
+    }
+  }
+
+  @Override
+  public void rollback() throws SQLException {
+    checkOpen();
+    if (autoCommit) throw new SQLException("Cannot rollback when autoCommit is enabled.", "25P01");
+    try {
+      if (txShard >= 0) {
+        Connection c = held[engine.shard(txShard).primary.id];
+        if (c != null) c.rollback();
+      }
+    } finally {
+      endTransaction();
+    }
+  }
+
+  private void endTransaction() {
+    txShard = -1;
+    txWrote = false;
+    txTenants = null;
+    if (autoCommitAfterTx) {
+      autoCommit = true;
+      autoCommitAfterTx = false;
+    }
+  }
+
+  @Override
+  public Savepoint setSavepoint() throws SQLException {
+    return txPrimary("setSavepoint()").setSavepoint();
+  }
+
+  @Override
+  public Savepoint setSavepoint(String name) throws SQLException {
+    return txPrimary("setSavepoint()").setSavepoint(name);
+  }
+
+  @Override
+  public void rollback(Savepoint savepoint) throws SQLException {
+    txPrimary("rollback(savepoint)").rollback(savepoint);
+  }
+
+  @Override
+  public void releaseSavepoint(Savepoint savepoint) throws SQLException {
+    txPrimary("releaseSavepoint()").releaseSavepoint(savepoint);
+  }
+
+  @Override
+  public void setTransactionIsolation(int level) throws SQLException {
+    checkOpen();
+    if (txShard >= 0) throw new SQLException("Cannot change transaction isolation level in the middle of a transaction.", "25001");
+    isolation = level;
+    for (Connection c : held) if (c != null) c.setTransactionIsolation(level);
+  }
+
+  @Override
+  public int getTransactionIsolation() throws SQLException {
+    checkOpen();
+    return isolation >= 0 ? isolation : Connection.TRANSACTION_READ_COMMITTED;
+  }
+
+  @Override
+  public void setReadOnly(boolean ro) throws SQLException {
+    checkOpen();
+    readOnly = ro;
+    for (int i = 0; i < held.length; i++) {
+      if (held[i] != null && engine.endpoint(i).isPrimary()) held[i].setReadOnly(ro);
+    }
+  }
+
+  @Override
+  public boolean isReadOnly() throws SQLException {
+    checkOpen();
+    return readOnly;
+  }
+
+  // ---- statements ----
+
+  @Override
+  public Statement createStatement() throws SQLException {
+    return createStatement(java.sql.ResultSet.TYPE_FORWARD_ONLY, java.sql.ResultSet.CONCUR_READ_ONLY);
+  }
+
+  @Override
+  public Statement createStatement(int type, int concurrency) throws SQLException {
+    checkOpen();
+    return new RoutingStatement(this, StatementShape.of(type, concurrency, -1));
+  }
+
+  @Override
+  public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
+    checkOpen();
+    return new RoutingStatement(this, StatementShape.of(type, concurrency, holdability));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql) throws SQLException {
+    return prepare(sql, StatementShape.DEFAULT);
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
+    return prepare(sql, StatementShape.of(type, concurrency, -1));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability) throws SQLException {
+    return prepare(sql, StatementShape.of(type, concurrency, holdability));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+    return prepare(sql, StatementShape.keys(autoGeneratedKeys));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+    return prepare(sql, StatementShape.keyIndexes(columnIndexes));
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+    return prepare(sql, StatementShape.keyNames(columnNames));
+  }
+
+  private PreparedStatement prepare(String sql, StatementShape shape) throws SQLException {
+    checkOpen();
+    if (sql == null) throw new SQLException("SQL must not be null", "42601");
+    return new RoutingPreparedStatement(this, sql, engine.analyzer().analyze(sql), shape);
+  }
+
+  /** Stored-procedure calls run on the primary of the context tenant's shard (or the default shard). */
+  @Override
+  public CallableStatement prepareCall(String sql) throws SQLException {
+    return callTarget().prepareCall(sql);
+  }
+
+  @Override
+  public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
+    return callTarget().prepareCall(sql, type, concurrency);
+  }
+
+  @Override
+  public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
+    return callTarget().prepareCall(sql, type, concurrency, holdability);
+  }
+
+  private Connection callTarget() throws SQLException {
+    checkOpen();
+    Object t = Tenants.current();
+    int s = txShard >= 0 ? txShard : t != null ? engine.shardIndexOf(t) : engine.defaultShard();
+    if (!autoCommit) txShard = s;
+    return physical(engine.shard(s).primary);
+  }
+
+  // ---- metadata and plumbing ----
+
+  /** Metadata of the default shard's primary: every shard has the same schema. */
+  @Override
+  public DatabaseMetaData getMetaData() throws SQLException {
+    checkOpen();
+    return anyPhysical().getMetaData();
+  }
+
+  @Override
+  public String nativeSQL(String sql) {
+    return sql;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    if (closed) return;
+    closed = true;
+    SQLException first = null;
+    for (int i = 0; i < held.length; i++) {
+      Connection c = held[i];
+      if (c == null) continue;
+      held[i] = null;
+      try {
+        if (sessionSql != null && !c.isClosed()) {
+          try (Statement st = c.createStatement()) {
+            st.execute("RESET ALL");
+          }
+        }
+        c.close();
+      } catch (SQLException e) {
+        if (first == null) first = e;
+      }
+    }
+    if (scatterConn != null) {
+      try {
+        scatterConn.close();
+      } catch (SQLException e) {
+        if (first == null) first = e;
+      }
+    }
+    if (first != null && !EndpointPool.isConnectionFailure(first)) throw first;
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public boolean isValid(int timeout) throws SQLException {
+    if (timeout < 0) throw new SQLException("timeout must not be negative, was " + timeout, "22023");
+    return !closed;
+  }
+
+  @Override
+  public void abort(Executor executor) throws SQLException {
+    close();
+  }
+
+  @Override
+  public SQLWarning getWarnings() throws SQLException {
+    checkOpen();
+    return null;
+  }
+
+  @Override
+  public void clearWarnings() throws SQLException {
+    checkOpen();
+  }
+
+  @Override
+  public void setCatalog(String catalog) throws SQLException {
+    checkOpen();
+  }
+
+  @Override
+  public String getCatalog() throws SQLException {
+    return anyPhysical().getCatalog();
+  }
+
+  @Override
+  public void setSchema(String schema) throws SQLException {
+    checkOpen();
+    if (sessionSql == null) sessionSql = new ArrayList<>();
+    String sql = "SET search_path TO " + quoteIdent(schema);
+    sessionSql.add(sql);
+    for (Connection c : held) {
+      if (c != null) {
+        try (Statement st = c.createStatement()) {
+          st.execute(sql);
+        }
+      }
+    }
+  }
+
+  private static String quoteIdent(String s) {
+    return "\"" + s.replace("\"", "\"\"") + "\"";
+  }
+
+  @Override
+  public String getSchema() throws SQLException {
+    return anyPhysical().getSchema();
+  }
+
+  @Override
+  public Map<String, Class<?>> getTypeMap() throws SQLException {
+    return anyPhysical().getTypeMap();
+  }
+
+  @Override
+  public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+    throw new SQLFeatureNotSupportedException("setTypeMap is not supported", "0A000");
+  }
+
+  @Override
+  public void setHoldability(int h) throws SQLException {
+    checkOpen();
+    holdability = h;
+  }
+
+  @Override
+  public int getHoldability() throws SQLException {
+    checkOpen();
+    return holdability >= 0 ? holdability : java.sql.ResultSet.HOLD_CURSORS_OVER_COMMIT;
+  }
+
+  @Override
+  public Clob createClob() throws SQLException {
+    return anyPhysical().createClob();
+  }
+
+  @Override
+  public Blob createBlob() throws SQLException {
+    return anyPhysical().createBlob();
+  }
+
+  @Override
+  public NClob createNClob() throws SQLException {
+    return anyPhysical().createNClob();
+  }
+
+  @Override
+  public SQLXML createSQLXML() throws SQLException {
+    return anyPhysical().createSQLXML();
+  }
+
+  @Override
+  public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+    return anyPhysical().createArrayOf(typeName, elements);
+  }
+
+  @Override
+  public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+    return anyPhysical().createStruct(typeName, attributes);
+  }
+
+  @Override
+  public void setClientInfo(String name, String value) throws SQLClientInfoException {
+    if (clientInfo == null) clientInfo = new Properties();
+    clientInfo.setProperty(name, value);
+  }
+
+  @Override
+  public void setClientInfo(Properties properties) throws SQLClientInfoException {
+    clientInfo = new Properties();
+    clientInfo.putAll(properties);
+  }
+
+  @Override
+  public String getClientInfo(String name) {
+    return clientInfo == null ? null : clientInfo.getProperty(name);
+  }
+
+  @Override
+  public Properties getClientInfo() {
+    return clientInfo == null ? new Properties() : (Properties) clientInfo.clone();
+  }
+
+  @Override
+  public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+    checkOpen();
+  }
+
+  @Override
+  public int getNetworkTimeout() throws SQLException {
+    checkOpen();
+    return 0;
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    if (iface.isInstance(this)) return iface.cast(this);
+    throw new SQLException("not a wrapper for " + iface.getName(), "0A000");
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) {
+    return iface.isInstance(this);
+  }
+}
