@@ -1,6 +1,10 @@
 package dev.shardline.cdc;
 
+import dev.shardline.cdc.internal.SidecarCache;
 import dev.shardline.config.ShardlineConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.shardline.config.ShardlineConfigException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -28,20 +32,35 @@ public final class CdcCommand implements Callable<Integer> {
 
   private final CacheInvalidatorFactory invalidators;
 
-  /** Creates the command with no cache invalidation. */
+  /**
+   * Creates the command; {@code cdc.invalidate} rules go through a RedissonCacheAside on
+   * {@code cache.redis.address}.
+   */
   public CdcCommand() {
-    this(cfg -> null);
+    this(SidecarCache::open);
   }
 
-  /** Creates the command; {@code invalidators} builds the cache invalidator from the config (may return null). */
+  /** Creates the command with the caller's cache invalidator (the factory may return null for none). */
   public CdcCommand(CacheInvalidatorFactory invalidators) {
     this.invalidators = invalidators;
   }
 
-  /** Builds the cache invalidator the sidecar uses from the whole configuration; null for none. */
+  /** Builds the cache invalidator the sidecar uses; null for none. If it is AutoCloseable, it is closed at shutdown. */
   @FunctionalInterface
   public interface CacheInvalidatorFactory {
-    dev.shardline.cache.CacheInvalidator create(ShardlineConfig config);
+    dev.shardline.cache.CacheInvalidator create(ShardlineConfig config, CdcConfig cdc, MeterRegistry registry);
+  }
+
+  private dev.shardline.cache.CacheInvalidator invalidator;
+
+  private void closeInvalidator() {
+    if (invalidator instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // shutting down: nothing left to protect
+      }
+    }
   }
 
   @Override
@@ -54,18 +73,22 @@ public final class CdcCommand implements Callable<Integer> {
     CdcPipeline pipeline;
     try {
       ShardlineConfig cfg = ShardlineConfig.fromYaml(config);
-      CdcPipeline.Builder b = CdcPipeline.builder(cfg, CdcConfig.fromYaml(cfg));
-      var inv = invalidators.create(cfg);
-      if (inv != null) b.invalidator(inv);
+      CdcConfig cdc = CdcConfig.fromYaml(cfg);
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      CdcPipeline.Builder b = CdcPipeline.builder(cfg, cdc).meterRegistry(registry);
+      invalidator = invalidators.create(cfg, cdc, registry);
+      if (invalidator != null) b.invalidator(invalidator);
       pipeline = b.build();
       pipeline.start();
-    } catch (ShardlineConfigException | ShardlineCdcException e) {
+    } catch (ShardlineConfigException | ShardlineCdcException | dev.shardline.cache.ShardlineCacheException e) {
       err.println(e.getMessage());
+      closeInvalidator();
       return 2;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       pipeline.close();
+      closeInvalidator();
       stopped.countDown();
     }, "cdc-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);

@@ -43,7 +43,7 @@ public final class CdcPipeline implements AutoCloseable {
   private final CacheInvalidator invalidator;
   private final List<ChangeSink> extraSinks;
   private final boolean builtInSinks;
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry;
   private final List<ChangeSink> sinks = new ArrayList<>();
   private final List<ShardStream> streams = new ArrayList<>();
   private HttpEndpoint http;
@@ -56,6 +56,7 @@ public final class CdcPipeline implements AutoCloseable {
     this.invalidator = b.invalidator;
     this.extraSinks = List.copyOf(b.sinks);
     this.builtInSinks = b.builtInSinks;
+    this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
   /** Returns a builder for the pipeline of {@code config}'s shards with the {@code cdc:} settings {@code cdc}. */
@@ -176,6 +177,7 @@ public final class CdcPipeline implements AutoCloseable {
     private CacheInvalidator invalidator;
     private final List<ChangeSink> sinks = new ArrayList<>();
     private boolean builtInSinks = true;
+    private PrometheusMeterRegistry registry;
 
     private Builder(ShardlineConfig config, CdcConfig cdc) {
       this.config = Objects.requireNonNull(config, "config");
@@ -185,6 +187,12 @@ public final class CdcPipeline implements AutoCloseable {
     /** Invalidates cache keys by the {@code cdc.invalidate} rules through {@code invalidator}. */
     public Builder invalidator(CacheInvalidator invalidator) {
       this.invalidator = Objects.requireNonNull(invalidator, "invalidator");
+      return this;
+    }
+
+    /** Registers the pipeline's meters in {@code registry} (served on {@code /metrics}) instead of a registry of its own. */
+    public Builder meterRegistry(PrometheusMeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 

@@ -13,8 +13,12 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.redisson.api.RBucket;
-import org.redisson.client.codec.StringCodec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardline.cache.CacheConfig;
+import dev.shardline.cache.CacheKey;
+import dev.shardline.cache.RedissonCacheAside;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.redisson.api.RedissonClient;
 import org.junit.jupiter.api.io.TempDir;
 
 @WithPgCluster(primaries = 2, replicas = 0, shared = true)
@@ -72,25 +76,31 @@ class CdcPipelineIT {
     ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "cache", "analytics_cache",
         "  invalidate:\n    orders: { namespace: order, tenant: tenant_id, id: id }\n"));
     CdcConfig cdc = CdcConfig.fromYaml(cfg);
-    try (RedisServer redis = RedisServer.start();
-        RedisKeyInvalidator cache = new RedisKeyInvalidator(redis.address());
-        CdcPipeline p = CdcPipeline.builder(cfg, cdc).invalidator(cache).build()) {
-      p.start();
-      await().atMost(Duration.ofSeconds(30)).until(p::ready);
-      RBucket<String> shard0 = cache.client().getBucket("cache:order:7:1", StringCodec.INSTANCE);
-      RBucket<String> shard1 = cache.client().getBucket("cache:order:107:1", StringCodec.INSTANCE);
-      shard0.set("cached");
-      shard1.set("cached");
-      try (Connection c = cluster.primary(0).connect()) {
-        c.setAutoCommit(false);
-        c.createStatement().execute("UPDATE orders SET amount = 2.00 WHERE tenant_id = 7 AND id = 1");
-        Thread.sleep(300); // the engine polls every 10 ms: an uncommitted change must not reach the cache
-        assertThat(shard0.get()).isEqualTo("cached");
-        c.commit();
+    try (RedisServer redis = RedisServer.start()) {
+      RedissonClient client = RecordingInvalidator.client(redis.address());
+      RedissonCacheAside cache = RedissonCacheAside.create("orders", client, CacheConfig.ofDefaults(), new ObjectMapper(),
+          new SimpleMeterRegistry());
+      try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).invalidator(cache).build()) {
+        p.start();
+        await().atMost(Duration.ofSeconds(30)).until(p::ready);
+        CacheKey shard0 = CacheKey.of("order", 7, 1);
+        CacheKey shard1 = CacheKey.of("order", 107, 1);
+        cache.put(shard0, "cached");
+        cache.put(shard1, "cached");
+        try (Connection c = cluster.primary(0).connect()) {
+          c.setAutoCommit(false);
+          c.createStatement().execute("UPDATE orders SET amount = 2.00 WHERE tenant_id = 7 AND id = 1");
+          Thread.sleep(300); // the engine polls every 10 ms: an uncommitted change must not reach the cache
+          assertThat(cache.get(shard0, String.class, () -> "reloaded")).isEqualTo("cached");
+          c.commit();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> cache.get(shard0, String.class, () -> "reloaded").equals("reloaded"));
+        cluster.primary(1).execute("DELETE FROM orders WHERE tenant_id = 107 AND id = 1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> cache.get(shard1, String.class, () -> "gone").equals("gone"));
+      } finally {
+        cache.close();
+        client.shutdown();
       }
-      await().atMost(Duration.ofSeconds(10)).until(() -> shard0.get() == null);
-      cluster.primary(1).execute("DELETE FROM orders WHERE tenant_id = 107 AND id = 1");
-      await().atMost(Duration.ofSeconds(10)).until(() -> shard1.get() == null);
     } finally {
       CdcPipeline.cleanup(cfg, cdc);
     }

@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,13 +39,14 @@ class CrashDrillIT {
       cluster.primary(s).execute("INSERT INTO orders (tenant_id, id, amount, note) "
           + "SELECT " + (s * 100 + 1) + ", g, g, 'seed' FROM generate_series(1, 500) g");
     }
+    RedisServer redis = RedisServer.start();
     Path yaml = CdcFixture.yaml(cluster, dir, "drill", "analytics_drill",
-        "  invalidate:\n    orders: { namespace: order, tenant: tenant_id, id: id }\n");
+        "  invalidate:\n    orders: { namespace: order, tenant: tenant_id, id: id }\n"
+            + "cache:\n  redis: { address: " + redis.address() + " }\n");
     ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
     Random rnd = new Random(7);
     List<Long> stepsMs = new ArrayList<>();
-    RedisServer redis = RedisServer.start();
-    RedisKeyInvalidator cache = new RedisKeyInvalidator(redis.address());
+    RedissonClient cache = RecordingInvalidator.client(redis.address());
     Set<String> touched;
     // Changes made before the first snapshot are in the snapshot, not in the commit log: the
     // writer starts once the first sidecar has copied the seed rows.
@@ -57,7 +59,7 @@ class CrashDrillIT {
       touched = writer.touched();
       for (int i = 0; i < KILLS; i++) {
         Process sidecar = i == 0 ? first : startSidecar(yaml, dir, redis.address());
-        long ms = 1_500 + rnd.nextInt(3_500);
+        long ms = 2_500 + rnd.nextInt(3_500);
         stepsMs.add(ms);
         Thread.sleep(ms);
         assertThat(sidecar.isAlive()).as("sidecar died by itself; see %s", dir.resolve("sidecar.log")).isTrue();
@@ -85,14 +87,14 @@ class CrashDrillIT {
       System.out.printf("crash drill: %d kills after %s ms, %d rows, engine starts %d, batches with replays skipped %d, "
           + "keys changed %d%n", KILLS, stepsMs, source.size(), started, replays, touched.size());
       assertThat(started).as("engines that reached streaming across the runs").isGreaterThanOrEqualTo(KILLS);
-      Set<String> invalidated = cache.client().<String>getSet(RedisKeyInvalidator.LOG).readAll();
+      Set<String> invalidated = RecordingInvalidator.recorded(cache);
       List<String> notInvalidated = touched.stream().filter(k -> !invalidated.contains("order:" + k)).toList();
       assertThat(notInvalidated).as("committed changes whose cache key was never invalidated (of %d)", touched.size()).isEmpty();
       assertThat(log.lines().filter(l -> l.matches(".* - sink \\w+ failed.*"))).as("sink failures").isEmpty();
     } finally {
       if (last.isAlive()) last.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       CdcPipeline.cleanup(cfg, CdcConfig.fromYaml(cfg));
-      cache.close();
+      cache.shutdown();
       redis.close();
     }
   }
