@@ -1,6 +1,6 @@
 package dev.shardline.bench;
 
-import dev.shardline.bench.cdc.RedisInvalidator;
+import dev.shardline.bench.cdc.BenchCache;
 import dev.shardline.bench.cdc.StampingSink;
 import dev.shardline.bench.cdc.TimedInvalidator;
 import dev.shardline.cdc.CdcConfig;
@@ -40,7 +40,7 @@ public final class CdcBench {
     int samples = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
     Path dir = Files.createTempDirectory("shardline-cdc-bench-");
     try (PgCluster cluster = PgCluster.start(2, 0); RedisServer redis = RedisServer.start();
-        RedisInvalidator cache = new RedisInvalidator(redis.address())) {
+        BenchCache cache = new BenchCache(redis.address())) {
       cluster.executeOnPrimaries("CREATE TABLE orders (tenant_id bigint NOT NULL, id bigint NOT NULL, amount numeric(12,2), "
           + "note text, version int NOT NULL DEFAULT 1, PRIMARY KEY (tenant_id, id))");
       int port = freePort();
@@ -60,7 +60,9 @@ public final class CdcBench {
             sinks: { duckdb: { path: %s } }
             invalidate:
               orders: { namespace: order, tenant: tenant_id, id: id }
-          """.formatted(port, dir.resolve("analytics.duckdb")));
+          cache:
+            redis: { address: %s }
+          """.formatted(port, dir.resolve("analytics.duckdb"), redis.address()));
       // Create both slots first, so the one backlog below is in both.
       for (Path y : List.of(raw, full)) {
         try (CdcPipeline p = pipeline(y, null, new StampingSink())) {

@@ -7,10 +7,15 @@ import dev.shardline.cdc.ShardlineCdcException;
 import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;
 import dev.shardline.cdc.spi.ChangeSink;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -21,7 +26,15 @@ import java.util.stream.Collectors;
  */
 public final class CacheInvalidationSink implements ChangeSink {
   private final CacheInvalidator invalidator;
+  private static final int PARALLEL_ABOVE = 32;
+  private static final int THREADS = 4;
+
   private final Map<String, InvalidationRule> rules;
+  private final ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
+    Thread t = new Thread(r, "cdc-invalidate");
+    t.setDaemon(true);
+    return t;
+  });
 
   public CacheInvalidationSink(CacheInvalidator invalidator, List<InvalidationRule> rules) {
     this.invalidator = invalidator;
@@ -53,11 +66,31 @@ public final class CacheInvalidationSink implements ChangeSink {
       }
       keys.add(CacheKey.of(rule.namespace(), tenant, id));
     }
-    if (!keys.isEmpty()) invalidator.invalidateAll(keys);
+    if (keys.size() <= PARALLEL_ABOVE) {
+      if (!keys.isEmpty()) invalidator.invalidateAll(keys);
+      return;
+    }
+    // An invalidator may spend a round trip per key; a large batch (a backlog after a restart)
+    // is split over a few connections and awaited before the batch's offset may be committed.
+    List<CacheKey> all = new ArrayList<>(keys);
+    int chunk = (all.size() + THREADS - 1) / THREADS;
+    List<Future<?>> parts = new ArrayList<>();
+    for (int i = 0; i < all.size(); i += chunk) {
+      List<CacheKey> part = all.subList(i, Math.min(all.size(), i + chunk));
+      parts.add(pool.submit(() -> invalidator.invalidateAll(part)));
+    }
+    try {
+      for (Future<?> f : parts) f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ShardlineCdcException("cdc cache - interrupted while invalidating; the batch is retried", e);
+    } catch (ExecutionException e) {
+      throw new ShardlineCdcException("cdc cache - invalidation failed: " + e.getCause().getMessage() + "; the batch is retried", e.getCause());
+    }
   }
 
   @Override
   public void close() {
-    // the invalidator is owned by the caller
+    pool.shutdownNow(); // the invalidator itself is owned by the caller
   }
 }
