@@ -1,51 +1,48 @@
 package dev.shardline.cdc.internal;
 
+import dev.shardline.cdc.CdcConfig;
+import dev.shardline.migrations.Migrations;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
-import liquibase.Contexts;
-import liquibase.Liquibase;
-import liquibase.database.Database;
-import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
-import liquibase.exception.LiquibaseException;
-import liquibase.resource.ClassLoaderResourceAccessor;
-import liquibase.resource.DirectoryResourceAccessor;
-import liquibase.resource.ResourceAccessor;
 
 /**
- * Runs {@value #CHANGELOG} (Shardline's own tables in a PostgreSQL analytics store) with Liquibase
- * on the sink's connection. Liquibase has no DuckDB support, so the DuckDB sink creates the same
- * table with plain DDL.
+ * Runs the changelogs of a PostgreSQL analytics store through the migrations module: Shardline's
+ * own ({@value #RESOURCE}, the offsets table) and then the user's optional
+ * {@code cdc.sinks.postgres.changelog}. Liquibase has no DuckDB support, so the DuckDB sink
+ * creates the same table with plain DDL.
  */
 final class AnalyticsChangelog {
-  static final String CHANGELOG = "dev/shardline/cdc/analytics.changelog.yaml";
+  static final String FILE = "shardline-cdc-analytics.changelog.yaml";
+  static final String RESOURCE = "dev/shardline/cdc/" + FILE;
 
   private AnalyticsChangelog() {}
 
-  static void apply(Connection conn) throws SQLException {
-    run(conn, CHANGELOG, new ClassLoaderResourceAccessor(AnalyticsChangelog.class.getClassLoader()));
-  }
-
-  /** Runs the user's own analytics changelog file. */
-  static void applyFile(Connection conn, Path file) throws SQLException {
-    Path abs = file.toAbsolutePath();
+  static void apply(CdcConfig.PostgresSink target) throws SQLException {
     try {
-      run(conn, abs.getFileName().toString(), new DirectoryResourceAccessor(abs.getParent()));
-    } catch (java.io.FileNotFoundException e) {
-      throw new SQLException("analytics changelog " + abs + " not found", e);
+      Migrations.applyTo("cdc sink postgres", target.url(), target.username(), target.password(), extractOwn());
+      if (target.changelog().isPresent()) {
+        Migrations.applyTo("cdc sink postgres", target.url(), target.username(), target.password(), target.changelog().get());
+      }
+    } catch (RuntimeException e) {
+      throw new SQLException(e.getMessage() + "; fix the changelog or the analytics database", e);
     }
   }
 
-  private static void run(Connection conn, String changelog, ResourceAccessor resources) throws SQLException {
-    try {
-      Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(conn));
-      // Not closed: closing the Liquibase database would close the sink's connection.
-      new Liquibase(changelog, resources, db).update(new Contexts());
-      conn.commit();
-    } catch (LiquibaseException e) {
-      throw new SQLException("analytics changelog " + changelog + " failed: " + e.getMessage()
-          + "; fix the changelog or the analytics database", e);
+  /** Copies the bundled changelog to a file; its file name is what Liquibase records, so it never changes. */
+  private static Path extractOwn() throws SQLException {
+    try (InputStream in = AnalyticsChangelog.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+      if (in == null) throw new SQLException(RESOURCE + " is missing from the classpath");
+      Path dir = Files.createTempDirectory("shardline-cdc-changelog-");
+      Path file = dir.resolve(FILE);
+      Files.copy(in, file);
+      file.toFile().deleteOnExit();
+      dir.toFile().deleteOnExit();
+      return file;
+    } catch (IOException e) {
+      throw new SQLException("cannot extract " + RESOURCE + ": " + e.getMessage(), e);
     }
   }
 }

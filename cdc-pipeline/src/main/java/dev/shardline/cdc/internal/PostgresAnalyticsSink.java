@@ -41,11 +41,10 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
     return DriverManager.getConnection(target.url(), p);
   }
 
-  /** Applies the module's Liquibase changelog for Shardline's own tables in the analytics database. */
+  /** Applies Shardline's changelog (offsets table) and the user's analytics changelog via the migrations module. */
   @Override
   protected void createOffsetsTable() throws SQLException {
-    AnalyticsChangelog.apply(conn);
-    if (target.changelog().isPresent()) AnalyticsChangelog.applyFile(conn, target.changelog().get());
+    AnalyticsChangelog.apply(target);
   }
 
   @Override
