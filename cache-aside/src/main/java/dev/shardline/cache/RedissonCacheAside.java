@@ -242,9 +242,24 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     invalidateRaw(keys.value(key));
   }
 
+  /** Invalidates every key in one pipelined round trip; keys Redis could not take are retried like single ones. */
   @Override
   public void invalidateAll(Collection<CacheKey> all) {
-    for (CacheKey k : all) invalidate(k);
+    if (all.isEmpty()) return;
+    if (all.size() == 1) {
+      invalidate(all.iterator().next());
+      return;
+    }
+    java.util.List<String> ks = all.stream().map(keys::value).toList();
+    if (near != null) ks.forEach(near::evictLocal);
+    try {
+      ops.invalidateAll(ks, versionTtlMillis());
+      if (near != null) near.invalidatedAll(ks);
+      ks.forEach(pendingInvalidations::remove);
+    } catch (RedisOps.Unavailable u) {
+      redisErrors.increment();
+      pendingInvalidations.addAll(ks);
+    }
   }
 
   private void invalidateRaw(String k) {

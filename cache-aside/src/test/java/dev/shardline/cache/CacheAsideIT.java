@@ -261,4 +261,17 @@ class CacheAsideIT {
     raw.getBucket(a.redisKey(other), org.redisson.client.codec.StringCodec.INSTANCE).delete();
     Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> a.get(other, Long.class, () -> 6L) == 6L);
   }
+
+  @Test
+  void invalidateAll_manyKeys_oneCallRemovesAll() {
+    RedissonCacheAside cache = cache(client(), config().build());
+    List<CacheKey> keys = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      CacheKey k = CacheKey.of("bulk", "t", i);
+      keys.add(k);
+      cache.get(k, Integer.class, () -> 1);
+    }
+    cache.invalidateAll(keys);
+    for (CacheKey k : keys) assertThat(cache.get(k, Integer.class, () -> 2)).isEqualTo(2);
+  }
 }

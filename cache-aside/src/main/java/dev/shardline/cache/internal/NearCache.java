@@ -77,9 +77,14 @@ public final class NearCache {
 
   /** Evicts locally and tells the other instances (after the Redis invalidation). */
   public void invalidated(String key) {
-    evict(key);
+    invalidatedAll(java.util.List.of(key));
+  }
+
+  /** As {@link #invalidated(String)} for many keys, in one message. */
+  public void invalidatedAll(java.util.Collection<String> keys) {
+    keys.forEach(this::evict);
     try {
-      topic.publish(instance + "|" + published.incrementAndGet() + "|" + key);
+      topic.publish(instance + "|" + published.incrementAndGet() + "|" + String.join("\n", keys));
     } catch (RuntimeException e) {
       // The next message from this instance will show a gap, and the others flush.
     }
@@ -94,7 +99,7 @@ public final class NearCache {
     long seq = Long.parseLong(msg.substring(a + 1, b));
     Long prev = lastSeen.put(from, seq);
     if (prev != null && seq != prev + 1) flush();
-    evict(msg.substring(b + 1));
+    for (String key : msg.substring(b + 1).split("\n")) evict(key);
   }
 
   private void evict(String key) {

@@ -72,6 +72,19 @@ public final class RedisOps {
         List.of(key, KeyFormat.version(key)), String.valueOf(versionTtlMillis)));
   }
 
+  /** Invalidates many keys in one pipelined round trip (one script call per key, batched). */
+  public void invalidateAll(java.util.Collection<String> keys, long versionTtlMillis) {
+    call(() -> {
+      org.redisson.api.RBatch batch = redis.createBatch();
+      org.redisson.api.RScriptAsync s = batch.getScript(StringCodec.INSTANCE);
+      for (String key : keys) {
+        s.evalAsync(key, RScript.Mode.READ_WRITE, INVALIDATE, RScript.ReturnType.INTEGER,
+            List.of(key, KeyFormat.version(key)), String.valueOf(versionTtlMillis));
+      }
+      return batch.execute();
+    });
+  }
+
   /** Runs {@code op} if the breaker allows, recording its outcome; failures become {@link Unavailable}. */
   public <T> T call(Supplier<T> op) {
     if (!breaker.tryAcquirePermission()) throw new Unavailable("circuit breaker open", null);
