@@ -67,7 +67,8 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     });
     background.scheduleWithFixedDelay(this::retryInvalidations, 200, 200, TimeUnit.MILLISECONDS);
     this.near = config.nearMaxEntries() > 0
-        ? new NearCache(ops, config.prefix() + ":invalidations:" + name, config.nearMaxEntries(), config.nearTtl()) : null;
+        // One topic per prefix, not per cache name: the CDC sidecar's invalidations must reach every near cache.
+        ? new NearCache(ops, config.prefix() + ":invalidations", config.nearMaxEntries(), config.nearTtl()) : null;
     this.lockWaits = Counter.builder("cache.lock.waits").tag("cache", name).register(registry);
     this.loadTimer = Timer.builder("cache.loads").tag("cache", name).register(registry);
     registerMeters(registry);

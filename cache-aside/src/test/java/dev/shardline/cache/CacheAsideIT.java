@@ -254,9 +254,9 @@ class CacheAsideIT {
     CacheKey other = CacheKey.of("product", "t", "other");
     assertThat(a.get(other, Long.class, () -> 5L)).isEqualTo(5);
     RedissonClient raw = client();
-    raw.getTopic(cfg.prefix() + ":invalidations:products", org.redisson.client.codec.StringCodec.INSTANCE)
+    raw.getTopic(cfg.prefix() + ":invalidations", org.redisson.client.codec.StringCodec.INSTANCE)
         .publish("someone|1|x");
-    raw.getTopic(cfg.prefix() + ":invalidations:products", org.redisson.client.codec.StringCodec.INSTANCE)
+    raw.getTopic(cfg.prefix() + ":invalidations", org.redisson.client.codec.StringCodec.INSTANCE)
         .publish("someone|3|y");
     raw.getBucket(a.redisKey(other), org.redisson.client.codec.StringCodec.INSTANCE).delete();
     Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> a.get(other, Long.class, () -> 6L) == 6L);

@@ -5,14 +5,13 @@ import dev.shardline.cache.CacheConfig;
 import dev.shardline.cache.CacheInvalidator;
 import dev.shardline.cache.CacheKey;
 import dev.shardline.cache.RedissonCacheAside;
+import dev.shardline.cache.RedisConnections;
 import dev.shardline.cdc.CdcConfig;
 import dev.shardline.config.ConfigNode;
 import dev.shardline.config.ShardlineConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Collection;
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 
 /**
  * The sidecar's cache invalidator: a {@link RedissonCacheAside} on the Redis of the {@code cache:}
@@ -32,19 +31,12 @@ public final class SidecarCache implements CacheInvalidator, AutoCloseable {
   public static SidecarCache open(ShardlineConfig config, CdcConfig cdc, MeterRegistry registry) {
     if (cdc.invalidations().isEmpty()) return null;
     ConfigNode section = config.section("cache");
-    ConfigNode address = section.get("redis").get("address");
-    if (address.isMissing()) {
-      throw address.error("is required by cdc.invalidate: set cache.redis.address to redis://host:port");
+    java.nio.file.Path base = config.yaml().map(y -> java.nio.file.Path.of(y.source()).toAbsolutePath().getParent())
+        .orElse(java.nio.file.Path.of("."));
+    if (section.get("redis").isMissing()) {
+      throw section.get("redis").error("is required by cdc.invalidate: set cache.redis.address (or cache.redis.config for Cluster/Sentinel)");
     }
-    String url = address.string();
-    if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
-      throw address.error("must start with redis:// or rediss://, was '" + url + "'");
-    }
-    Config c = new Config();
-    var single = c.useSingleServer().setAddress(url);
-    ConfigNode password = section.get("redis").get("password");
-    if (!password.isMissing()) single.setPassword(password.string());
-    RedissonClient client = Redisson.create(c);
+    RedissonClient client = RedisConnections.fromConfig(section.get("redis"), base);
     return new SidecarCache(client, RedissonCacheAside.create("cdc", client, CacheConfig.from(section), new ObjectMapper(), registry));
   }
 
