@@ -14,6 +14,13 @@ public interface CacheAside extends CacheInvalidator {
    */
   <T> T get(CacheKey key, Class<T> type, CacheLoader<T> loader);
 
+  /**
+   * Returns the values of {@code keys} (absent keys map to null): cached ones from one Redis round
+   * trip, the rest from one call of {@code loader} with just the missing keys, then filled under the
+   * same version rules as {@link #get}.
+   */
+  <T> java.util.Map<CacheKey, T> getAll(java.util.Collection<CacheKey> keys, Class<T> type, BulkLoader<T> loader);
+
   /** Stores {@code value} for {@code key} now (a write-through); the next invalidation removes it as usual. */
   <T> void put(CacheKey key, T value);
 

@@ -213,6 +213,61 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   }
 
   @Override
+  public <T> java.util.Map<CacheKey, T> getAll(Collection<CacheKey> all, Class<T> type, BulkLoader<T> loader) {
+    Objects.requireNonNull(all, "keys");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(loader, "loader");
+    java.util.List<CacheKey> list = java.util.List.copyOf(new java.util.LinkedHashSet<>(all));
+    java.util.List<String> ks = list.stream().map(keys::value).toList();
+    java.util.Map<CacheKey, T> out = new java.util.LinkedHashMap<>();
+    java.util.Map<CacheKey, String> versions = new java.util.LinkedHashMap<>();
+    java.util.List<String> raw;
+    try {
+      // Versions are read in the same round trip, before the database: a later invalidation wins.
+      raw = ops.getWithVersions(ks);
+    } catch (RedisOps.Unavailable u) {
+      redisErrors.increment();
+      raw = null;
+    }
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < list.size(); i++) {
+      Envelope e = raw == null ? null : Envelope.decode(raw.get(i));
+      if (e != null && e.fresh(now)) {
+        T v = decodeOrNull(e, type, ks.get(i));
+        if (v != null || e.isNull()) {
+          hits.increment();
+          out.put(list.get(i), v);
+          continue;
+        }
+      }
+      misses.increment();
+      versions.put(list.get(i), raw == null ? null : orEmpty(raw.get(list.size() + i)));
+    }
+    if (versions.isEmpty()) return out;
+    java.util.Map<CacheKey, T> loaded;
+    long t0 = System.nanoTime();
+    try {
+      loads.increment();
+      loaded = loader.load(java.util.Collections.unmodifiableSet(versions.keySet()));
+    } catch (Exception e) {
+      throw new ShardlineCacheException("cache '" + name + "' - loading " + versions.size() + " keys failed: " + e.getMessage(), e);
+    }
+    long tookMs = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+    versions.forEach((k, version) -> {
+      T v = loaded == null ? null : loaded.get(k);
+      out.put(k, v);
+      if (version != null) {
+        try {
+          fill(keys.value(k), k, version, v, tookMs);
+        } catch (RedisOps.Unavailable u) {
+          redisErrors.increment();
+        }
+      }
+    });
+    return out;
+  }
+
+  @Override
   public <T> void put(CacheKey key, T value) {
     Objects.requireNonNull(key, "key");
     String payload;

@@ -50,7 +50,9 @@ class CacheAsideIT {
 
   private RedissonClient client() {
     Config c = new Config();
-    c.useSingleServer().setAddress(server.address()).setTimeout(300).setRetryAttempts(0).setConnectTimeout(500)
+    // Generous timeouts: these tests are about coordination, and a busy 2-core CI machine must not
+    // turn slow replies into "Redis down" (that path is tested with a killed server below).
+    c.useSingleServer().setAddress(server.address()).setTimeout(3000).setRetryAttempts(0).setConnectTimeout(3000)
         .setConnectionMinimumIdleSize(4).setConnectionPoolSize(64);
     RedissonClient r = Redisson.create(c);
     clients.add(r);
@@ -67,7 +69,7 @@ class CacheAsideIT {
 
   @Test
   void get_twoInstances256CallersEach_loaderRunsOnce() throws Exception {
-    CacheConfig cfg = config().build();
+    CacheConfig cfg = config().lockWait(Duration.ofSeconds(20)).lockLease(Duration.ofSeconds(30)).build();
     RedissonCacheAside a = cache(client(), cfg);
     RedissonCacheAside b = cache(client(), cfg);
     AtomicInteger loads = new AtomicInteger();
@@ -273,5 +275,27 @@ class CacheAsideIT {
     }
     cache.invalidateAll(keys);
     for (CacheKey k : keys) assertThat(cache.get(k, Integer.class, () -> 2)).isEqualTo(2);
+  }
+
+  @Test
+  void getAll_mixOfHitsAndMisses_loaderGetsOnlyMissing_thenAllHit() {
+    RedissonCacheAside cache = cache(client(), config().build());
+    CacheKey a = CacheKey.of("product", "t", "a");
+    CacheKey b = CacheKey.of("product", "t", "b");
+    CacheKey gone = CacheKey.of("product", "t", "gone");
+    cache.put(a, new Product("a", 1));
+    List<java.util.Set<CacheKey>> asked = new ArrayList<>();
+    java.util.Map<CacheKey, Product> got = cache.getAll(List.of(a, b, gone), Product.class, missing -> {
+      asked.add(missing);
+      return java.util.Map.of(b, new Product("b", 2));
+    });
+    assertThat(asked).containsExactly(java.util.Set.of(b, gone));
+    assertThat(got).containsEntry(a, new Product("a", 1)).containsEntry(b, new Product("b", 2)).containsEntry(gone, null);
+    java.util.Map<CacheKey, Product> again = cache.getAll(List.of(a, b, gone), Product.class, missing -> {
+      throw new IllegalStateException("everything is cached now, asked for " + missing);
+    });
+    assertThat(again).containsEntry(b, new Product("b", 2)).containsEntry(gone, null);
+    cache.invalidate(b);
+    assertThat(cache.getAll(List.of(b), Product.class, m -> java.util.Map.of(b, new Product("b", 3)))).containsEntry(b, new Product("b", 3));
   }
 }

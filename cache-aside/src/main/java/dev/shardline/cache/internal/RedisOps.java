@@ -72,6 +72,19 @@ public final class RedisOps {
         List.of(key, KeyFormat.version(key)), String.valueOf(versionTtlMillis)));
   }
 
+  /** Returns the values of {@code keys} and then of their version keys, in order, in one pipelined round trip. */
+  public List<String> getWithVersions(List<String> keys) {
+    return call(() -> {
+      org.redisson.api.RBatch batch = redis.createBatch();
+      for (String k : keys) batch.<String>getBucket(k, StringCodec.INSTANCE).getAsync();
+      for (String k : keys) batch.<String>getBucket(KeyFormat.version(k), StringCodec.INSTANCE).getAsync();
+      List<?> res = batch.execute().getResponses();
+      List<String> out = new java.util.ArrayList<>(res.size());
+      for (Object o : res) out.add((String) o);
+      return out;
+    });
+  }
+
   /** Invalidates many keys in one pipelined round trip (one script call per key, batched). */
   public void invalidateAll(java.util.Collection<String> keys, long versionTtlMillis) {
     call(() -> {
