@@ -39,7 +39,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private final CacheConfig config;
   private final RedisOps ops;
   private final KeyFormat keys;
-  private final ObjectMapper json;
+  private final dev.shardline.cache.spi.ValueCodec json;
   private final SingleFlight flight = new SingleFlight();
   private final Set<String> pendingInvalidations = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService background;
@@ -54,7 +54,8 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private final Counter lockWaits;
   private final Timer loadTimer;
 
-  private RedissonCacheAside(String name, RedissonClient redis, CacheConfig config, ObjectMapper json, MeterRegistry registry) {
+  private RedissonCacheAside(String name, RedissonClient redis, CacheConfig config, dev.shardline.cache.spi.ValueCodec json,
+      MeterRegistry registry) {
     this.name = name;
     this.config = config;
     this.ops = new RedisOps(redis, name, config.breakerMinimumCalls(), config.breakerWaitInOpen());
@@ -77,9 +78,15 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   /**
    * Creates a cache called {@code name} (used in metrics and messages) on {@code redis}.
    *
-   * @param json the codec for values; records and beans round-trip through it
+   * @param json the JSON mapper of the default codec; records and beans round-trip through it
    */
   public static RedissonCacheAside create(String name, RedissonClient redis, CacheConfig config, ObjectMapper json, MeterRegistry registry) {
+    return create(name, redis, config, JacksonCodec.of(json), registry);
+  }
+
+  /** As {@link #create(String, RedissonClient, CacheConfig, ObjectMapper, MeterRegistry)} with another codec. */
+  public static RedissonCacheAside create(String name, RedissonClient redis, CacheConfig config, dev.shardline.cache.spi.ValueCodec json,
+      MeterRegistry registry) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(redis, "redis");
     Objects.requireNonNull(config, "config");
@@ -188,7 +195,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private <T> void fill(String k, CacheKey key, String version, T value, long loadMs) {
     String payload;
     try {
-      payload = value == null ? Envelope.NULL : json.writeValueAsString(value);
+      payload = value == null ? Envelope.NULL : json.encode(value);
     } catch (Exception e) {
       LOG.warn("cache '{}' - cannot encode the value of {}: {}; not cached", name, key, e.toString());
       return;
@@ -272,7 +279,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     Objects.requireNonNull(key, "key");
     String payload;
     try {
-      payload = value == null ? Envelope.NULL : json.writeValueAsString(value);
+      payload = value == null ? Envelope.NULL : json.encode(value);
     } catch (Exception e) {
       throw new ShardlineCacheException("cache '" + name + "' - cannot encode the value for " + key + ": " + e.getMessage()
           + "; make the type serializable by Jackson", e);
@@ -393,7 +400,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private <T> T decodeOrNull(Envelope e, Class<T> type, String k) {
     if (e.isNull()) return null;
     try {
-      return json.readValue(e.payload(), type);
+      return json.decode(e.payload(), type);
     } catch (Exception ex) {
       LOG.warn("cache '{}' - cannot decode {} as {} ({}); treating it as a miss", name, k, type.getSimpleName(), ex.toString());
       return null;
