@@ -88,10 +88,13 @@ public final class HtmlReport {
       int x = (int) (PAD_L + s * xs);
       svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%ds</text>", x, H - PAD_B + 16, s));
     }
+    int row = 0;
     for (Timeline.Fault f : tl.faults()) {
       int x = (int) (PAD_L + f.atSecond() * xs);
       svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#c00\" stroke-dasharray=\"4 3\"/>", x, PAD_T, x, H - PAD_B));
-      svg.append(String.format(Locale.ROOT, "<text class=\"fault\" x=\"%d\" y=\"%d\">%s</text>", x + 3, PAD_T + 10, esc(f.name())));
+      // Labels of faults close in time would overlap: stagger them over three rows.
+      svg.append(String.format(Locale.ROOT, "<text class=\"fault\" x=\"%d\" y=\"%d\">%s</text>", x + 3, PAD_T + 10 + 12 * (row++ % 3),
+          esc(f.name())));
     }
     int legendX = PAD_L;
     for (int i = 0; i < series.size(); i++) {
