@@ -4,27 +4,16 @@ import dev.shardline.routing.CrossShardException;
 import dev.shardline.routing.SqlStates;
 import dev.shardline.routing.Tenants;
 import dev.shardline.routing.internal.Analysis.Kind;
-import java.sql.Array;
-import java.sql.Blob;
 import java.sql.CallableStatement;
-import java.sql.Clob;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.NClob;
 import java.sql.PreparedStatement;
-import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
-import java.sql.SQLWarning;
-import java.sql.SQLXML;
 import java.sql.Savepoint;
 import java.sql.Statement;
-import java.sql.Struct;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -35,21 +24,19 @@ import java.util.concurrent.TimeUnit;
  * exactly one shard primary. Reads outside transactions go to replicas and move to another replica
  * or the primary when one fails.
  */
-final class RoutingConnection implements Connection {
+final class RoutingConnection extends ConnectionPlumbing {
   private final Engine engine;
   private final Connection[] held;
   private boolean autoCommit = true;
   private boolean autoCommitAfterTx;
   private boolean readOnly;
   private int isolation = -1;
-  private int holdability = -1;
   private boolean closed;
   private int txShard = -1;
   private boolean txWrote;
   private Set<String> txTenants;
   private List<String> sessionSql;
   private Connection scatterConn;
-  private Properties clientInfo;
 
   RoutingConnection(Engine engine) {
     this.engine = engine;
@@ -290,7 +277,8 @@ final class RoutingConnection implements Connection {
     }
   }
 
-  private Connection anyPhysical() throws SQLException {
+  @Override
+  Connection anyPhysical() throws SQLException {
     return physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary);
   }
 
@@ -320,6 +308,7 @@ final class RoutingConnection implements Connection {
     return anyPhysical().prepareStatement(sql);
   }
 
+  @Override
   void checkOpen() throws SQLException {
     if (closed) throw new SQLException("connection is closed", "08003");
   }
@@ -513,18 +502,6 @@ final class RoutingConnection implements Connection {
 
   // ---- metadata and plumbing ----
 
-  /** Metadata of the default shard's primary: every shard has the same schema. */
-  @Override
-  public DatabaseMetaData getMetaData() throws SQLException {
-    checkOpen();
-    return anyPhysical().getMetaData();
-  }
-
-  @Override
-  public String nativeSQL(String sql) {
-    return sql;
-  }
-
   @Override
   public void close() throws SQLException {
     if (closed) return;
@@ -561,35 +538,8 @@ final class RoutingConnection implements Connection {
   }
 
   @Override
-  public boolean isValid(int timeout) throws SQLException {
-    if (timeout < 0) throw new SQLException("timeout must not be negative, was " + timeout, "22023");
-    return !closed;
-  }
-
-  @Override
   public void abort(Executor executor) throws SQLException {
     close();
-  }
-
-  @Override
-  public SQLWarning getWarnings() throws SQLException {
-    checkOpen();
-    return null;
-  }
-
-  @Override
-  public void clearWarnings() throws SQLException {
-    checkOpen();
-  }
-
-  @Override
-  public void setCatalog(String catalog) throws SQLException {
-    checkOpen();
-  }
-
-  @Override
-  public String getCatalog() throws SQLException {
-    return anyPhysical().getCatalog();
   }
 
   @Override
@@ -611,104 +561,4 @@ final class RoutingConnection implements Connection {
     return "\"" + s.replace("\"", "\"\"") + "\"";
   }
 
-  @Override
-  public String getSchema() throws SQLException {
-    return anyPhysical().getSchema();
-  }
-
-  @Override
-  public Map<String, Class<?>> getTypeMap() throws SQLException {
-    return anyPhysical().getTypeMap();
-  }
-
-  @Override
-  public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-    throw new SQLFeatureNotSupportedException("setTypeMap is not supported", "0A000");
-  }
-
-  @Override
-  public void setHoldability(int h) throws SQLException {
-    checkOpen();
-    holdability = h;
-  }
-
-  @Override
-  public int getHoldability() throws SQLException {
-    checkOpen();
-    return holdability >= 0 ? holdability : java.sql.ResultSet.HOLD_CURSORS_OVER_COMMIT;
-  }
-
-  @Override
-  public Clob createClob() throws SQLException {
-    return anyPhysical().createClob();
-  }
-
-  @Override
-  public Blob createBlob() throws SQLException {
-    return anyPhysical().createBlob();
-  }
-
-  @Override
-  public NClob createNClob() throws SQLException {
-    return anyPhysical().createNClob();
-  }
-
-  @Override
-  public SQLXML createSQLXML() throws SQLException {
-    return anyPhysical().createSQLXML();
-  }
-
-  @Override
-  public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-    return anyPhysical().createArrayOf(typeName, elements);
-  }
-
-  @Override
-  public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-    return anyPhysical().createStruct(typeName, attributes);
-  }
-
-  @Override
-  public void setClientInfo(String name, String value) throws SQLClientInfoException {
-    if (clientInfo == null) clientInfo = new Properties();
-    clientInfo.setProperty(name, value);
-  }
-
-  @Override
-  public void setClientInfo(Properties properties) throws SQLClientInfoException {
-    clientInfo = new Properties();
-    clientInfo.putAll(properties);
-  }
-
-  @Override
-  public String getClientInfo(String name) {
-    return clientInfo == null ? null : clientInfo.getProperty(name);
-  }
-
-  @Override
-  public Properties getClientInfo() {
-    return clientInfo == null ? new Properties() : (Properties) clientInfo.clone();
-  }
-
-  @Override
-  public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-    checkOpen();
-  }
-
-  @Override
-  public int getNetworkTimeout() throws SQLException {
-    checkOpen();
-    return 0;
-  }
-
-  @Override
-  public <T> T unwrap(Class<T> iface) throws SQLException {
-    if (iface.isInstance(this)) return iface.cast(this);
-    throw new SQLException("not a wrapper for " + iface.getName(), "0A000");
-  }
-
-  @Override
-  public boolean isWrapperFor(Class<?> iface) {
-    return iface.isInstance(this);
-  }
 }
