@@ -21,7 +21,9 @@ public record CacheConfig(
     Duration staleFor,
     double earlyRefreshBeta,
     int breakerMinimumCalls,
-    Duration breakerWaitInOpen) {
+    Duration breakerWaitInOpen,
+    int nearCacheMaxEntries,
+    Duration nearCacheTtl) {
 
   public static CacheConfig ofDefaults() {
     return builder().build();
@@ -34,22 +36,43 @@ public record CacheConfig(
   /** Binds the {@code cache:} section of shardline.yaml. */
   public static CacheConfig from(ConfigNode n) {
     n.allowOnly("prefix", "ttl", "ttlJitter", "negativeTtl", "lockWait", "lockLease", "maxValueBytes", "staleFor",
-        "earlyRefreshBeta", "redis", "breaker");
+        "earlyRefreshBeta", "redis", "breaker", "nearCache");
     Builder b = builder();
-    if (!n.get("prefix").isMissing()) n.get("prefix").guard(() -> b.prefix(n.get("prefix").string()));
-    if (!n.get("ttl").isMissing()) n.get("ttl").guard(() -> b.ttl(n.get("ttl").duration()));
-    if (!n.get("ttlJitter").isMissing()) n.get("ttlJitter").guard(() -> b.ttlJitter(Double.parseDouble(n.get("ttlJitter").string())));
-    if (!n.get("negativeTtl").isMissing()) n.get("negativeTtl").guard(() -> b.negativeTtl(n.get("negativeTtl").duration()));
-    if (!n.get("lockWait").isMissing()) n.get("lockWait").guard(() -> b.lockWait(n.get("lockWait").duration()));
-    if (!n.get("lockLease").isMissing()) n.get("lockLease").guard(() -> b.lockLease(n.get("lockLease").duration()));
+    if (!n.get("prefix").isMissing()) at(n.get("prefix"), () -> b.prefix(n.get("prefix").string()));
+    if (!n.get("ttl").isMissing()) at(n.get("ttl"), () -> b.ttl(n.get("ttl").duration()));
+    if (!n.get("ttlJitter").isMissing()) at(n.get("ttlJitter"), () -> b.ttlJitter(Double.parseDouble(n.get("ttlJitter").string())));
+    if (!n.get("negativeTtl").isMissing()) at(n.get("negativeTtl"), () -> b.negativeTtl(n.get("negativeTtl").duration()));
+    if (!n.get("lockWait").isMissing()) at(n.get("lockWait"), () -> b.lockWait(n.get("lockWait").duration()));
+    if (!n.get("lockLease").isMissing()) at(n.get("lockLease"), () -> b.lockLease(n.get("lockLease").duration()));
     if (!n.get("maxValueBytes").isMissing()) {
-      n.get("maxValueBytes").guard(() -> b.maxValueBytes(n.get("maxValueBytes").intValue(1, 512 * 1024 * 1024)));
+      at(n.get("maxValueBytes"), () -> b.maxValueBytes(n.get("maxValueBytes").intValue(1, 512 * 1024 * 1024)));
     }
-    if (!n.get("staleFor").isMissing()) n.get("staleFor").guard(() -> b.staleFor(n.get("staleFor").duration()));
+    if (!n.get("staleFor").isMissing()) at(n.get("staleFor"), () -> b.staleFor(n.get("staleFor").duration()));
     if (!n.get("earlyRefreshBeta").isMissing()) {
-      n.get("earlyRefreshBeta").guard(() -> b.earlyRefreshBeta(Double.parseDouble(n.get("earlyRefreshBeta").string())));
+      at(n.get("earlyRefreshBeta"), () -> b.earlyRefreshBeta(Double.parseDouble(n.get("earlyRefreshBeta").string())));
     }
-    return n.guard(b::build);
+    ConfigNode breaker = n.get("breaker");
+    if (!breaker.isMissing()) {
+      breaker.allowOnly("minimumCalls", "waitInOpen");
+      at(breaker, () -> b.breaker(breaker.get("minimumCalls").intOr(5, 1, 10_000), breaker.get("waitInOpen").durationOr(Duration.ofSeconds(2))));
+    }
+    ConfigNode near = n.get("nearCache");
+    if (!near.isMissing()) {
+      near.allowOnly("maxEntries", "ttl");
+      at(near, () -> b.nearCache(near.get("maxEntries").intValue(0, 10_000_000), near.get("ttl").durationOr(Duration.ofSeconds(2))));
+    }
+    return at(n, b::build);
+  }
+
+  /** Runs {@code build}, turning a builder rule violation into an error at {@code node}'s file and line. */
+  private static <T> T at(ConfigNode node, java.util.function.Supplier<T> build) {
+    try {
+      return node.guard(build);
+    } catch (ShardlineCacheException e) {
+      throw node.error(e.getMessage());
+    } catch (NumberFormatException e) {
+      throw node.error("must be a number, was '" + node.string() + "'");
+    }
   }
 
   /** Validating builder: each setter states the rule and the rejected value. */
@@ -65,6 +88,8 @@ public record CacheConfig(
     private double earlyRefreshBeta = 1.0;
     private int breakerMinimumCalls = 5;
     private Duration breakerWaitInOpen = Duration.ofSeconds(2);
+    private int nearCacheMaxEntries = 0;
+    private Duration nearCacheTtl = Duration.ofSeconds(2);
 
     public Builder prefix(String v) {
       if (v == null || !v.matches("[A-Za-z0-9_.-]{1,32}")) {
@@ -130,13 +155,29 @@ public record CacheConfig(
       return this;
     }
 
+    /**
+     * Keeps up to {@code maxEntries} hot entries in process (0 turns the near cache off); an entry
+     * is dropped on an invalidation message for a newer version and at the latest after {@code ttl},
+     * which bounds how long a lost message can leave a stale copy.
+     */
+    public Builder nearCache(int maxEntries, Duration ttl) {
+      if (maxEntries < 0) throw new ShardlineCacheException("nearCache maxEntries must be 0 (off) or more, was " + maxEntries);
+      positive("nearCache ttl", ttl);
+      if (ttl.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new ShardlineCacheException("nearCache ttl must be at most 1m (it bounds staleness after a lost invalidation), was " + ttl);
+      }
+      nearCacheMaxEntries = maxEntries;
+      nearCacheTtl = ttl;
+      return this;
+    }
+
     public CacheConfig build() {
       if (lockLease.compareTo(lockWait) < 0) {
         throw new ShardlineCacheException("lockLease must be at least lockWait (a load must be able to finish while others wait), was lease="
             + lockLease + " wait=" + lockWait);
       }
       return new CacheConfig(prefix, ttl, ttlJitter, negativeTtl, lockWait, lockLease, maxValueBytes, staleFor, earlyRefreshBeta,
-          breakerMinimumCalls, breakerWaitInOpen);
+          breakerMinimumCalls, breakerWaitInOpen, nearCacheMaxEntries, nearCacheTtl);
     }
 
     private static void positive(String name, Duration v) {

@@ -1,6 +1,15 @@
 package dev.shardline.cache;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardline.cache.internal.NearCache;
+import dev.shardline.cache.internal.RedisConnection;
+import dev.shardline.cache.spi.ValueCodec;
+import dev.shardline.config.ConfigNode;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.redisson.api.listener.StatusListener;
+import org.redisson.client.codec.StringCodec;
 import dev.shardline.cache.internal.Envelope;
 import dev.shardline.cache.internal.KeyFormat;
 import dev.shardline.cache.internal.RedisOps;
@@ -38,11 +47,14 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private final CacheConfig config;
   private final RedisOps ops;
   private final KeyFormat keys;
-  private final ObjectMapper json;
+  private final ValueCodec json;
+  private final NearCache near;
+  private final RedissonClient owned;
   private final SingleFlight flight = new SingleFlight();
   private final Set<String> pendingInvalidations = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService background;
   private final LongAdder hits = new LongAdder();
+  private final LongAdder nearHits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder loads = new LongAdder();
   private final LongAdder stale = new LongAdder();
@@ -51,8 +63,10 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private final Counter lockWaits;
   private final Timer loadTimer;
 
-  private RedissonCacheAside(String name, RedissonClient redis, CacheConfig config, ObjectMapper json, MeterRegistry registry) {
+  private RedissonCacheAside(String name, RedissonClient redis, CacheConfig config, ValueCodec json, MeterRegistry registry,
+      RedissonClient owned) {
     this.name = name;
+    this.owned = owned;
     this.config = config;
     this.ops = new RedisOps(redis, name, config.breakerMinimumCalls(), config.breakerWaitInOpen());
     this.keys = new KeyFormat(config.prefix());
@@ -63,6 +77,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
       return t;
     });
     background.scheduleWithFixedDelay(this::retryInvalidations, 200, 200, TimeUnit.MILLISECONDS);
+    this.near = config.nearCacheMaxEntries() > 0 ? subscribe(redis, new NearCache(config.nearCacheMaxEntries(), config.nearCacheTtl())) : null;
     this.lockWaits = Counter.builder("cache.lock.waits").tag("cache", name).register(registry);
     this.loadTimer = Timer.builder("cache.loads").tag("cache", name).register(registry);
     registerMeters(registry);
@@ -74,12 +89,60 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
    * @param json the codec for values; records and beans round-trip through it
    */
   public static RedissonCacheAside create(String name, RedissonClient redis, CacheConfig config, ObjectMapper json, MeterRegistry registry) {
+    return create(name, redis, config, JacksonCodec.of(json), registry);
+  }
+
+  /** Creates a cache called {@code name} whose values go through {@code codec}. */
+  public static RedissonCacheAside create(String name, RedissonClient redis, CacheConfig config, ValueCodec codec, MeterRegistry registry) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(redis, "redis");
     Objects.requireNonNull(config, "config");
-    Objects.requireNonNull(json, "json");
+    Objects.requireNonNull(codec, "codec");
     Objects.requireNonNull(registry, "registry");
-    return new RedissonCacheAside(name, redis, config, json, registry);
+    return new RedissonCacheAside(name, redis, config, codec, registry, null);
+  }
+
+  /** Creates a cache named after the config's prefix with a plain Jackson codec. */
+  public static RedissonCacheAside create(RedissonClient redis, CacheConfig config, MeterRegistry registry) {
+    return create(Objects.requireNonNull(config, "config").prefix(), redis, config, new ObjectMapper(), registry);
+  }
+
+  /**
+   * Creates a cache from the {@code cache:} section of shardline.yaml, connecting to the Redis given
+   * under {@code cache.redis} ({@code address} or a Redisson YAML {@code config} file, resolved
+   * against {@code baseDir}); {@link #close()} shuts that connection down.
+   */
+  public static RedissonCacheAside fromYaml(String name, ConfigNode section, Path baseDir, ValueCodec codec, MeterRegistry registry) {
+    Objects.requireNonNull(section, "section");
+    if (section.isMissing()) throw new ShardlineCacheException("cache '" + name + "' - shardline.yaml has no cache: section; add one with cache.redis.address");
+    CacheConfig config = CacheConfig.from(section);
+    if (section.get("redis").isMissing()) throw section.error("cache.redis is required (address: redis://host:port, or config: redisson.yaml)");
+    RedissonClient client = RedisConnection.open(section.get("redis"), baseDir);
+    return new RedissonCacheAside(name, client, config, Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(registry, "registry"),
+        client);
+  }
+
+  private NearCache subscribe(RedissonClient redis, NearCache cache) {
+    try {
+      var topic = redis.getTopic(keys.channel(), StringCodec.INSTANCE);
+      topic.addListener(String.class, (channel, msg) -> cache.onMessage(msg));
+      // After a re-subscription messages may have been missed: drop everything rather than trust it.
+      topic.addListener(new StatusListener() {
+        @Override
+        public void onSubscribe(String channel) {
+          cache.clear();
+        }
+
+        @Override
+        public void onUnsubscribe(String channel) {
+          cache.clear();
+        }
+      });
+      return cache;
+    } catch (RuntimeException e) {
+      LOG.warn("cache '{}' - cannot subscribe to {} ({}); near cache off", name, keys.channel(), e.toString());
+      return null;
+    }
   }
 
   @Override
@@ -88,6 +151,14 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(loader, "loader");
     String k = keys.value(key);
+    if (near != null) {
+      Object local = near.get(k, System.currentTimeMillis());
+      if (local != NearCache.ABSENT && (local == null || type.isInstance(local))) {
+        hits.increment();
+        nearHits.increment();
+        return type.cast(local);
+      }
+    }
     Envelope e;
     try {
       e = Envelope.decode(ops.get(k));
@@ -101,6 +172,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
       T value = decodeOrNull(e, type, k);
       if (value != null || e.isNull()) {
         hits.increment();
+        if (near != null) near.put(k, e.version(), e.expiresAtMillis(), value);
         if (e.refreshEarly(now, config.earlyRefreshBeta(), ThreadLocalRandom.current().nextDouble())) {
           background.execute(() -> refresh(k, key, type, loader));
         }
@@ -146,7 +218,8 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     long t0 = System.nanoTime();
     T value = load(key, loader, stale, type);
     long tookMs = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
-    fill(k, key, version, value, tookMs);
+    Envelope filled = fill(k, key, version, value, tookMs);
+    if (filled != null && near != null) near.put(k, filled.version(), filled.expiresAtMillis(), value);
     return value;
   }
 
@@ -167,23 +240,26 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     }
   }
 
-  private <T> void fill(String k, CacheKey key, String version, T value, long loadMs) {
+  /** Returns the envelope written, or null if nothing was (unencodable, too large, or voided by an invalidation). */
+  private <T> Envelope fill(String k, CacheKey key, String version, T value, long loadMs) {
     String payload;
     try {
-      payload = value == null ? Envelope.NULL : json.writeValueAsString(value);
+      payload = value == null ? Envelope.NULL : json.encode(value);
     } catch (Exception e) {
       LOG.warn("cache '{}' - cannot encode the value of {}: {}; not cached", name, key, e.toString());
-      return;
+      return null;
     }
     if (payload.getBytes(StandardCharsets.UTF_8).length > config.maxValueBytes()) {
       rejectedFills.increment();
       LOG.warn("cache '{}' - value of {} is over maxValueBytes {}; not cached", name, key, config.maxValueBytes());
-      return;
+      return null;
     }
     long ttl = value == null ? config.negativeTtl().toMillis() : jittered(config.ttl().toMillis());
-    if (ttl <= 0) return;
-    Envelope e = new Envelope(System.currentTimeMillis() + ttl, loadMs, payload);
-    if (!ops.fill(k, version, e.encode(), ttl + config.staleFor().toMillis())) rejectedFills.increment();
+    if (ttl <= 0) return null;
+    Envelope e = new Envelope(System.currentTimeMillis() + ttl, loadMs, Envelope.version(version), payload);
+    if (ops.fill(k, version, e.encode(), ttl + config.staleFor().toMillis())) return e;
+    rejectedFills.increment();
+    return null;
   }
 
   private <T> void refresh(String k, CacheKey key, Class<T> type, CacheLoader<T> loader) {
@@ -195,11 +271,41 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   }
 
   @Override
+  public <T> Map<CacheKey, T> getAll(Collection<CacheKey> all, Class<T> type, KeyLoader<T> loader) {
+    Objects.requireNonNull(all, "keys");
+    Objects.requireNonNull(loader, "loader");
+    Map<CacheKey, T> out = new LinkedHashMap<>();
+    Map<String, String> found = Map.of();
+    String[] redisKeys = all.stream().map(keys::value).toArray(String[]::new);
+    try {
+      // One MGET for every key; misses then take the single-key path with all its protections.
+      found = near == null && redisKeys.length > 1 ? ops.call(() -> ops.client().getBuckets(StringCodec.INSTANCE).<String>get(redisKeys)) : Map.of();
+    } catch (RedisOps.Unavailable u) {
+      redisErrors.increment();
+    }
+    long now = System.currentTimeMillis();
+    int i = 0;
+    for (CacheKey key : all) {
+      Envelope e = Envelope.decode(found.get(redisKeys[i++]));
+      if (e != null && e.fresh(now)) {
+        T value = decodeOrNull(e, type, keys.value(key));
+        if (value != null || e.isNull()) {
+          hits.increment();
+          out.put(key, value);
+          continue;
+        }
+      }
+      out.put(key, get(key, type, () -> loader.load(key)));
+    }
+    return out;
+  }
+
+  @Override
   public <T> void put(CacheKey key, T value) {
     Objects.requireNonNull(key, "key");
     String payload;
     try {
-      payload = value == null ? Envelope.NULL : json.writeValueAsString(value);
+      payload = value == null ? Envelope.NULL : json.encode(value);
     } catch (Exception e) {
       throw new ShardlineCacheException("cache '" + name + "' - cannot encode the value for " + key + ": " + e.getMessage()
           + "; make the type serializable by Jackson", e);
@@ -213,7 +319,8 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     try {
       String version = orEmpty(ops.get(KeyFormat.version(k)));
       long ttl = jittered(config.ttl().toMillis());
-      ops.fill(k, version, new Envelope(System.currentTimeMillis() + ttl, 0, payload).encode(), ttl + config.staleFor().toMillis());
+      ops.fill(k, version, new Envelope(System.currentTimeMillis() + ttl, 0, Envelope.version(version), payload).encode(),
+          ttl + config.staleFor().toMillis());
     } catch (RedisOps.Unavailable u) {
       redisErrors.increment();
     }
@@ -232,9 +339,12 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
 
   private void invalidateRaw(String k) {
     try {
-      ops.invalidate(k, versionTtlMillis());
+      long v = ops.invalidate(k, versionTtlMillis(), keys.channel());
+      if (near != null) near.invalidated(k, v);
       pendingInvalidations.remove(k);
     } catch (RedisOps.Unavailable u) {
+      // Refuse every local copy of this key until the near TTL passes; Redis will get it on retry.
+      if (near != null) near.invalidated(k, Long.MAX_VALUE);
       redisErrors.increment();
       // Kept until Redis takes it: a lost invalidation would leave a stale value behind.
       pendingInvalidations.add(k);
@@ -244,7 +354,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private void retryInvalidations() {
     for (String k : pendingInvalidations) {
       try {
-        ops.invalidate(k, versionTtlMillis());
+        ops.invalidate(k, versionTtlMillis(), keys.channel());
         pendingInvalidations.remove(k);
       } catch (RuntimeException e) {
         return;
@@ -264,7 +374,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
 
   @Override
   public CacheStats stats() {
-    return new CacheStats(hits.sum(), misses.sum(), loads.sum(), stale.sum(), rejectedFills.sum(), redisErrors.sum(),
+    return new CacheStats(hits.sum(), nearHits.sum(), misses.sum(), loads.sum(), stale.sum(), rejectedFills.sum(), redisErrors.sum(),
         ops.breaker().getState().name().toLowerCase());
   }
 
@@ -296,7 +406,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private <T> T decodeOrNull(Envelope e, Class<T> type, String k) {
     if (e.isNull()) return null;
     try {
-      return json.readValue(e.payload(), type);
+      return json.decode(e.payload(), type);
     } catch (Exception ex) {
       LOG.warn("cache '{}' - cannot decode {} as {} ({}); treating it as a miss", name, k, type.getSimpleName(), ex.toString());
       return null;
@@ -324,5 +434,6 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   @Override
   public void close() {
     background.shutdownNow();
+    if (owned != null) owned.shutdown();
   }
 }

@@ -232,4 +232,55 @@ class CacheAsideIT {
     String unique = UUID.randomUUID().toString();
     assertThat(cache.get(CacheKey.of("x", "t", unique), String.class, () -> null)).isNull();
   }
+
+  @Test
+  void nearCache_invalidationFromOtherInstance_evictsLocalCopy() {
+    CacheConfig cfg = config().nearCache(1000, Duration.ofSeconds(30)).build();
+    RedissonCacheAside a = cache(client(), cfg);
+    RedissonCacheAside b = cache(client(), cfg);
+    CacheKey key = CacheKey.of("product", "t", "near-1");
+    assertThat(a.get(key, Product.class, () -> new Product("old", 1))).isEqualTo(new Product("old", 1));
+    assertThat(a.get(key, Product.class, () -> new Product("never", 0))).isEqualTo(new Product("old", 1));
+    assertThat(a.stats().nearHits()).isEqualTo(1);
+    b.invalidate(key);
+    // The near TTL is 30 s, so only the version-checked message can make this pass in time.
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .until(() -> a.get(key, Product.class, () -> new Product("new", 2)), p -> p.equals(new Product("new", 2)));
+    assertThat(b.get(key, Product.class, () -> new Product("never", 0))).isEqualTo(new Product("new", 2));
+  }
+
+  @Test
+  void getAll_mixOfHitsAndMisses_loadsOnlyMisses_inOrder() {
+    RedissonCacheAside cache = cache(client(), config().build());
+    CacheKey k1 = CacheKey.of("product", "t", "all-1");
+    CacheKey k2 = CacheKey.of("product", "t", "all-2");
+    CacheKey k3 = CacheKey.of("product", "t", "all-3");
+    cache.put(k2, new Product("cached", 2));
+    List<CacheKey> loaded = new ArrayList<>();
+    var out = cache.getAll(List.of(k1, k2, k3), Product.class, k -> {
+      loaded.add(k);
+      return new Product(k.id(), 0);
+    });
+    assertThat(out.keySet()).containsExactly(k1, k2, k3);
+    assertThat(out.get(k2)).isEqualTo(new Product("cached", 2));
+    assertThat(loaded).containsExactly(k1, k3);
+  }
+
+  @Test
+  void fromYaml_addressSection_connectsAndCaches() throws Exception {
+    var dir = java.nio.file.Files.createTempDirectory("cache-yaml");
+    var file = dir.resolve("shardline.yaml");
+    java.nio.file.Files.writeString(file, "cache:\n  prefix: yaml\n  ttl: 1m\n  redis:\n    address: " + server.address() + "\n");
+    var section = dev.shardline.config.ShardlineYaml.load(file).section("cache");
+    try (RedissonCacheAside cache = RedissonCacheAside.fromYaml("yaml", section, dir, JacksonCodec.of(json), new SimpleMeterRegistry())) {
+      CacheKey key = CacheKey.of("product", "t", UUID.randomUUID().toString());
+      assertThat(cache.get(key, Product.class, () -> new Product("y", 1))).isEqualTo(new Product("y", 1));
+      assertThat(cache.get(key, Product.class, () -> new Product("never", 0))).isEqualTo(new Product("y", 1));
+      assertThat(cache.redisKey(key)).startsWith("yaml:product:{t}:");
+    }
+    java.nio.file.Files.writeString(file, "cache:\n  redis:\n    address: localhost\n");
+    var bad = dev.shardline.config.ShardlineYaml.load(file).section("cache");
+    assertThatThrownBy(() -> RedissonCacheAside.fromYaml("yaml", bad, dir, JacksonCodec.of(json), new SimpleMeterRegistry()))
+        .hasMessageContaining("shardline.yaml:3").hasMessageContaining("redis://host:port");
+  }
 }

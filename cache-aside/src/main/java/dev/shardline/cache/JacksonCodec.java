@@ -1,0 +1,28 @@
+package dev.shardline.cache;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardline.cache.spi.ValueCodec;
+import java.util.Objects;
+
+/** The default {@link ValueCodec}: JSON through a Jackson {@link ObjectMapper} (records and beans round-trip). */
+public final class JacksonCodec implements ValueCodec {
+  private final ObjectMapper json;
+
+  private JacksonCodec(ObjectMapper json) {
+    this.json = json;
+  }
+
+  public static JacksonCodec of(ObjectMapper json) {
+    return new JacksonCodec(Objects.requireNonNull(json, "json"));
+  }
+
+  @Override
+  public String encode(Object value) throws Exception {
+    return json.writeValueAsString(value);
+  }
+
+  @Override
+  public <T> T decode(String text, Class<T> type) throws Exception {
+    return json.readValue(text, type);
+  }
+}
