@@ -15,16 +15,11 @@ public interface CacheAside extends CacheInvalidator {
   <T> T get(CacheKey key, Class<T> type, CacheLoader<T> loader);
 
   /**
-   * Returns the values of {@code keys} in their order: hits come from one round trip for all keys,
-   * each miss loads through {@code loader} with the same protections as {@link #get}.
+   * Returns the values of {@code keys} (absent keys map to null): cached ones from one Redis round
+   * trip, the rest from one call of {@code loader} with just the missing keys, then filled under the
+   * same version rules as {@link #get}.
    */
-  <T> java.util.Map<CacheKey, T> getAll(java.util.Collection<CacheKey> keys, Class<T> type, KeyLoader<T> loader);
-
-  /** Loads the value of one key of a {@link #getAll} on a miss; may return null. */
-  @FunctionalInterface
-  interface KeyLoader<T> {
-    T load(CacheKey key) throws Exception;
-  }
+  <T> java.util.Map<CacheKey, T> getAll(java.util.Collection<CacheKey> keys, Class<T> type, BulkLoader<T> loader);
 
   /** Stores {@code value} for {@code key} now (a write-through); the next invalidation removes it as usual. */
   <T> void put(CacheKey key, T value);

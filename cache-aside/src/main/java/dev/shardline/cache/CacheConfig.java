@@ -8,7 +8,8 @@ import java.util.Objects;
  * How a cache behaves: TTL with jitter, negative TTL for "not found", how long callers wait for
  * another instance's load and how long that load may hold the lock, the largest value cached,
  * the key prefix, how long a stale value may be served when the loader fails, and the XFetch β for
- * early refresh of hot keys.
+ * early refresh of hot keys; optionally a near cache in the JVM (entries, and the local TTL that
+ * bounds staleness even if an invalidation message were lost).
  */
 public record CacheConfig(
     String prefix,
@@ -22,8 +23,8 @@ public record CacheConfig(
     double earlyRefreshBeta,
     int breakerMinimumCalls,
     Duration breakerWaitInOpen,
-    int nearCacheMaxEntries,
-    Duration nearCacheTtl) {
+    int nearMaxEntries,
+    Duration nearTtl) {
 
   public static CacheConfig ofDefaults() {
     return builder().build();
@@ -33,45 +34,47 @@ public record CacheConfig(
     return new Builder();
   }
 
-  /** Binds the {@code cache:} section of shardline.yaml. */
+  /** Binds the {@code cache:} section of shardline.yaml (its {@code redis:} part is read by {@link RedisConnections}). */
   public static CacheConfig from(ConfigNode n) {
     n.allowOnly("prefix", "ttl", "ttlJitter", "negativeTtl", "lockWait", "lockLease", "maxValueBytes", "staleFor",
-        "earlyRefreshBeta", "redis", "breaker", "nearCache");
+        "earlyRefreshBeta", "redis", "nearCache");
     Builder b = builder();
-    if (!n.get("prefix").isMissing()) at(n.get("prefix"), () -> b.prefix(n.get("prefix").string()));
-    if (!n.get("ttl").isMissing()) at(n.get("ttl"), () -> b.ttl(n.get("ttl").duration()));
-    if (!n.get("ttlJitter").isMissing()) at(n.get("ttlJitter"), () -> b.ttlJitter(Double.parseDouble(n.get("ttlJitter").string())));
-    if (!n.get("negativeTtl").isMissing()) at(n.get("negativeTtl"), () -> b.negativeTtl(n.get("negativeTtl").duration()));
-    if (!n.get("lockWait").isMissing()) at(n.get("lockWait"), () -> b.lockWait(n.get("lockWait").duration()));
-    if (!n.get("lockLease").isMissing()) at(n.get("lockLease"), () -> b.lockLease(n.get("lockLease").duration()));
-    if (!n.get("maxValueBytes").isMissing()) {
-      at(n.get("maxValueBytes"), () -> b.maxValueBytes(n.get("maxValueBytes").intValue(1, 512 * 1024 * 1024)));
+    set(n, "prefix", v -> b.prefix(v.string()));
+    set(n, "ttl", v -> b.ttl(v.duration()));
+    set(n, "ttlJitter", v -> b.ttlJitter(number(v)));
+    set(n, "negativeTtl", v -> b.negativeTtl(v.duration()));
+    set(n, "lockWait", v -> b.lockWait(v.duration()));
+    set(n, "lockLease", v -> b.lockLease(v.duration()));
+    set(n, "maxValueBytes", v -> b.maxValueBytes(v.intValue(1, 512 * 1024 * 1024)));
+    set(n, "staleFor", v -> b.staleFor(v.duration()));
+    set(n, "earlyRefreshBeta", v -> b.earlyRefreshBeta(number(v)));
+    set(n, "nearCache", v -> {
+      v.allowOnly("maxEntries", "ttl");
+      b.nearCache(v.get("maxEntries").intValue(0, 10_000_000), v.get("ttl").durationOr(Duration.ofSeconds(5)));
+    });
+    try {
+      return b.build();
+    } catch (ShardlineCacheException e) {
+      throw n.error(e.getMessage());
     }
-    if (!n.get("staleFor").isMissing()) at(n.get("staleFor"), () -> b.staleFor(n.get("staleFor").duration()));
-    if (!n.get("earlyRefreshBeta").isMissing()) {
-      at(n.get("earlyRefreshBeta"), () -> b.earlyRefreshBeta(Double.parseDouble(n.get("earlyRefreshBeta").string())));
-    }
-    ConfigNode breaker = n.get("breaker");
-    if (!breaker.isMissing()) {
-      breaker.allowOnly("minimumCalls", "waitInOpen");
-      at(breaker, () -> b.breaker(breaker.get("minimumCalls").intOr(5, 1, 10_000), breaker.get("waitInOpen").durationOr(Duration.ofSeconds(2))));
-    }
-    ConfigNode near = n.get("nearCache");
-    if (!near.isMissing()) {
-      near.allowOnly("maxEntries", "ttl");
-      at(near, () -> b.nearCache(near.get("maxEntries").intValue(0, 10_000_000), near.get("ttl").durationOr(Duration.ofSeconds(2))));
-    }
-    return at(n, b::build);
   }
 
-  /** Runs {@code build}, turning a builder rule violation into an error at {@code node}'s file and line. */
-  private static <T> T at(ConfigNode node, java.util.function.Supplier<T> build) {
+  /** Applies one optional key, turning a builder rule violation into an error at that key's line. */
+  private static void set(ConfigNode section, String key, java.util.function.Consumer<ConfigNode> apply) {
+    ConfigNode v = section.get(key);
+    if (v.isMissing()) return;
     try {
-      return node.guard(build);
+      apply.accept(v);
     } catch (ShardlineCacheException e) {
-      throw node.error(e.getMessage());
+      throw v.error(e.getMessage());
+    }
+  }
+
+  private static double number(ConfigNode v) {
+    try {
+      return Double.parseDouble(v.string());
     } catch (NumberFormatException e) {
-      throw node.error("must be a number, was '" + node.string() + "'");
+      throw v.error("expected a number, was '" + v.string() + "'");
     }
   }
 
@@ -88,8 +91,17 @@ public record CacheConfig(
     private double earlyRefreshBeta = 1.0;
     private int breakerMinimumCalls = 5;
     private Duration breakerWaitInOpen = Duration.ofSeconds(2);
-    private int nearCacheMaxEntries = 0;
-    private Duration nearCacheTtl = Duration.ofSeconds(2);
+    private int nearMaxEntries;
+    private Duration nearTtl = Duration.ofSeconds(5);
+
+    /** Keeps up to {@code maxEntries} hot values in this JVM for {@code ttl} at most; 0 entries turns it off. */
+    public Builder nearCache(int maxEntries, Duration ttl) {
+      if (maxEntries < 0) throw new ShardlineCacheException("near cache maxEntries must be 0 (off) or more, was " + maxEntries);
+      positive("near cache ttl", ttl);
+      nearMaxEntries = maxEntries;
+      nearTtl = ttl;
+      return this;
+    }
 
     public Builder prefix(String v) {
       if (v == null || !v.matches("[A-Za-z0-9_.-]{1,32}")) {
@@ -155,29 +167,13 @@ public record CacheConfig(
       return this;
     }
 
-    /**
-     * Keeps up to {@code maxEntries} hot entries in process (0 turns the near cache off); an entry
-     * is dropped on an invalidation message for a newer version and at the latest after {@code ttl},
-     * which bounds how long a lost message can leave a stale copy.
-     */
-    public Builder nearCache(int maxEntries, Duration ttl) {
-      if (maxEntries < 0) throw new ShardlineCacheException("nearCache maxEntries must be 0 (off) or more, was " + maxEntries);
-      positive("nearCache ttl", ttl);
-      if (ttl.compareTo(Duration.ofMinutes(1)) > 0) {
-        throw new ShardlineCacheException("nearCache ttl must be at most 1m (it bounds staleness after a lost invalidation), was " + ttl);
-      }
-      nearCacheMaxEntries = maxEntries;
-      nearCacheTtl = ttl;
-      return this;
-    }
-
     public CacheConfig build() {
       if (lockLease.compareTo(lockWait) < 0) {
         throw new ShardlineCacheException("lockLease must be at least lockWait (a load must be able to finish while others wait), was lease="
             + lockLease + " wait=" + lockWait);
       }
       return new CacheConfig(prefix, ttl, ttlJitter, negativeTtl, lockWait, lockLease, maxValueBytes, staleFor, earlyRefreshBeta,
-          breakerMinimumCalls, breakerWaitInOpen, nearCacheMaxEntries, nearCacheTtl);
+          breakerMinimumCalls, breakerWaitInOpen, nearMaxEntries, nearTtl);
     }
 
     private static void positive(String name, Duration v) {

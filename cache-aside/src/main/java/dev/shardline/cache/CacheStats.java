@@ -1,7 +1,7 @@
 package dev.shardline.cache;
 
-/** Counters of one cache since it was created; {@code hits} includes {@code nearHits} (hits served in process). */
-public record CacheStats(long hits, long nearHits, long misses, long loads, long staleServed, long fillsRejected, long redisErrors, String breaker) {
+/** Counters of one cache since it was created. */
+public record CacheStats(long hits, long misses, long loads, long staleServed, long fillsRejected, long redisErrors, String breaker) {
   /** Hits ÷ (hits + misses); 0 before the first get. */
   public double hitRatio() {
     long total = hits + misses;

@@ -2,9 +2,8 @@ package dev.shardline.cache;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardline.cache.spi.ValueCodec;
-import java.util.Objects;
 
-/** The default {@link ValueCodec}: JSON through a Jackson {@link ObjectMapper} (records and beans round-trip). */
+/** The default codec: JSON through a Jackson {@link ObjectMapper} (records and beans round-trip). */
 public final class JacksonCodec implements ValueCodec {
   private final ObjectMapper json;
 
@@ -13,7 +12,7 @@ public final class JacksonCodec implements ValueCodec {
   }
 
   public static JacksonCodec of(ObjectMapper json) {
-    return new JacksonCodec(Objects.requireNonNull(json, "json"));
+    return new JacksonCodec(java.util.Objects.requireNonNull(json, "json"));
   }
 
   @Override

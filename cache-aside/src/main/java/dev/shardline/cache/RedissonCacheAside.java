@@ -1,17 +1,9 @@
 package dev.shardline.cache;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.shardline.cache.internal.NearCache;
-import dev.shardline.cache.internal.RedisConnection;
-import dev.shardline.cache.spi.ValueCodec;
-import dev.shardline.config.ConfigNode;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.redisson.api.listener.StatusListener;
-import org.redisson.client.codec.StringCodec;
 import dev.shardline.cache.internal.Envelope;
 import dev.shardline.cache.internal.KeyFormat;
+import dev.shardline.cache.internal.NearCache;
 import dev.shardline.cache.internal.RedisOps;
 import dev.shardline.cache.internal.SingleFlight;
 import io.micrometer.core.instrument.Counter;
@@ -47,26 +39,24 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private final CacheConfig config;
   private final RedisOps ops;
   private final KeyFormat keys;
-  private final ValueCodec json;
-  private final NearCache near;
-  private final RedissonClient owned;
+  private final dev.shardline.cache.spi.ValueCodec json;
   private final SingleFlight flight = new SingleFlight();
   private final Set<String> pendingInvalidations = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService background;
   private final LongAdder hits = new LongAdder();
-  private final LongAdder nearHits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder loads = new LongAdder();
   private final LongAdder stale = new LongAdder();
   private final LongAdder rejectedFills = new LongAdder();
   private final LongAdder redisErrors = new LongAdder();
+  private final NearCache near;
+  private static final Object ABSENT = new Object();
   private final Counter lockWaits;
   private final Timer loadTimer;
 
-  private RedissonCacheAside(String name, RedissonClient redis, CacheConfig config, ValueCodec json, MeterRegistry registry,
-      RedissonClient owned) {
+  private RedissonCacheAside(String name, RedissonClient redis, CacheConfig config, dev.shardline.cache.spi.ValueCodec json,
+      MeterRegistry registry) {
     this.name = name;
-    this.owned = owned;
     this.config = config;
     this.ops = new RedisOps(redis, name, config.breakerMinimumCalls(), config.breakerWaitInOpen());
     this.keys = new KeyFormat(config.prefix());
@@ -77,7 +67,9 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
       return t;
     });
     background.scheduleWithFixedDelay(this::retryInvalidations, 200, 200, TimeUnit.MILLISECONDS);
-    this.near = config.nearCacheMaxEntries() > 0 ? subscribe(redis, new NearCache(config.nearCacheMaxEntries(), config.nearCacheTtl())) : null;
+    this.near = config.nearMaxEntries() > 0
+        // One topic per prefix, not per cache name: the CDC sidecar's invalidations must reach every near cache.
+        ? new NearCache(ops, config.prefix() + ":invalidations", config.nearMaxEntries(), config.nearTtl()) : null;
     this.lockWaits = Counter.builder("cache.lock.waits").tag("cache", name).register(registry);
     this.loadTimer = Timer.builder("cache.loads").tag("cache", name).register(registry);
     registerMeters(registry);
@@ -86,63 +78,21 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   /**
    * Creates a cache called {@code name} (used in metrics and messages) on {@code redis}.
    *
-   * @param json the codec for values; records and beans round-trip through it
+   * @param json the JSON mapper of the default codec; records and beans round-trip through it
    */
   public static RedissonCacheAside create(String name, RedissonClient redis, CacheConfig config, ObjectMapper json, MeterRegistry registry) {
     return create(name, redis, config, JacksonCodec.of(json), registry);
   }
 
-  /** Creates a cache called {@code name} whose values go through {@code codec}. */
-  public static RedissonCacheAside create(String name, RedissonClient redis, CacheConfig config, ValueCodec codec, MeterRegistry registry) {
+  /** As {@link #create(String, RedissonClient, CacheConfig, ObjectMapper, MeterRegistry)} with another codec. */
+  public static RedissonCacheAside create(String name, RedissonClient redis, CacheConfig config, dev.shardline.cache.spi.ValueCodec json,
+      MeterRegistry registry) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(redis, "redis");
     Objects.requireNonNull(config, "config");
-    Objects.requireNonNull(codec, "codec");
+    Objects.requireNonNull(json, "json");
     Objects.requireNonNull(registry, "registry");
-    return new RedissonCacheAside(name, redis, config, codec, registry, null);
-  }
-
-  /** Creates a cache named after the config's prefix with a plain Jackson codec. */
-  public static RedissonCacheAside create(RedissonClient redis, CacheConfig config, MeterRegistry registry) {
-    return create(Objects.requireNonNull(config, "config").prefix(), redis, config, new ObjectMapper(), registry);
-  }
-
-  /**
-   * Creates a cache from the {@code cache:} section of shardline.yaml, connecting to the Redis given
-   * under {@code cache.redis} ({@code address} or a Redisson YAML {@code config} file, resolved
-   * against {@code baseDir}); {@link #close()} shuts that connection down.
-   */
-  public static RedissonCacheAside fromYaml(String name, ConfigNode section, Path baseDir, ValueCodec codec, MeterRegistry registry) {
-    Objects.requireNonNull(section, "section");
-    if (section.isMissing()) throw new ShardlineCacheException("cache '" + name + "' - shardline.yaml has no cache: section; add one with cache.redis.address");
-    CacheConfig config = CacheConfig.from(section);
-    if (section.get("redis").isMissing()) throw section.error("cache.redis is required (address: redis://host:port, or config: redisson.yaml)");
-    RedissonClient client = RedisConnection.open(section.get("redis"), baseDir);
-    return new RedissonCacheAside(name, client, config, Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(registry, "registry"),
-        client);
-  }
-
-  private NearCache subscribe(RedissonClient redis, NearCache cache) {
-    try {
-      var topic = redis.getTopic(keys.channel(), StringCodec.INSTANCE);
-      topic.addListener(String.class, (channel, msg) -> cache.onMessage(msg));
-      // After a re-subscription messages may have been missed: drop everything rather than trust it.
-      topic.addListener(new StatusListener() {
-        @Override
-        public void onSubscribe(String channel) {
-          cache.clear();
-        }
-
-        @Override
-        public void onUnsubscribe(String channel) {
-          cache.clear();
-        }
-      });
-      return cache;
-    } catch (RuntimeException e) {
-      LOG.warn("cache '{}' - cannot subscribe to {} ({}); near cache off", name, keys.channel(), e.toString());
-      return null;
-    }
+    return new RedissonCacheAside(name, redis, config, json, registry);
   }
 
   @Override
@@ -151,13 +101,14 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(loader, "loader");
     String k = keys.value(key);
+    long token = 0;
     if (near != null) {
-      Object local = near.get(k, System.currentTimeMillis());
-      if (local != NearCache.ABSENT && (local == null || type.isInstance(local))) {
+      Object local = near.get(k, ABSENT);
+      if (local != ABSENT && (local == null || type.isInstance(local))) {
         hits.increment();
-        nearHits.increment();
         return type.cast(local);
       }
+      token = near.beforeRead();
     }
     Envelope e;
     try {
@@ -172,15 +123,17 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
       T value = decodeOrNull(e, type, k);
       if (value != null || e.isNull()) {
         hits.increment();
-        if (near != null) near.put(k, e.version(), e.expiresAtMillis(), value);
         if (e.refreshEarly(now, config.earlyRefreshBeta(), ThreadLocalRandom.current().nextDouble())) {
           background.execute(() -> refresh(k, key, type, loader));
         }
+        if (near != null) near.put(k, value, token);
         return value;
       }
     }
     misses.increment();
-    return flight.run(k, () -> loadThroughLock(k, key, type, loader, e));
+    T loaded = flight.run(k, () -> loadThroughLock(k, key, type, loader, e));
+    if (near != null) near.put(k, loaded, token);
+    return loaded;
   }
 
   private <T> T loadThroughLock(String k, CacheKey key, Class<T> type, CacheLoader<T> loader, Envelope stale) {
@@ -218,8 +171,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     long t0 = System.nanoTime();
     T value = load(key, loader, stale, type);
     long tookMs = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
-    Envelope filled = fill(k, key, version, value, tookMs);
-    if (filled != null && near != null) near.put(k, filled.version(), filled.expiresAtMillis(), value);
+    fill(k, key, version, value, tookMs);
     return value;
   }
 
@@ -240,26 +192,23 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     }
   }
 
-  /** Returns the envelope written, or null if nothing was (unencodable, too large, or voided by an invalidation). */
-  private <T> Envelope fill(String k, CacheKey key, String version, T value, long loadMs) {
+  private <T> void fill(String k, CacheKey key, String version, T value, long loadMs) {
     String payload;
     try {
       payload = value == null ? Envelope.NULL : json.encode(value);
     } catch (Exception e) {
       LOG.warn("cache '{}' - cannot encode the value of {}: {}; not cached", name, key, e.toString());
-      return null;
+      return;
     }
     if (payload.getBytes(StandardCharsets.UTF_8).length > config.maxValueBytes()) {
       rejectedFills.increment();
       LOG.warn("cache '{}' - value of {} is over maxValueBytes {}; not cached", name, key, config.maxValueBytes());
-      return null;
+      return;
     }
     long ttl = value == null ? config.negativeTtl().toMillis() : jittered(config.ttl().toMillis());
-    if (ttl <= 0) return null;
-    Envelope e = new Envelope(System.currentTimeMillis() + ttl, loadMs, Envelope.version(version), payload);
-    if (ops.fill(k, version, e.encode(), ttl + config.staleFor().toMillis())) return e;
-    rejectedFills.increment();
-    return null;
+    if (ttl <= 0) return;
+    Envelope e = new Envelope(System.currentTimeMillis() + ttl, loadMs, payload);
+    if (!ops.fill(k, version, e.encode(), ttl + config.staleFor().toMillis())) rejectedFills.increment();
   }
 
   private <T> void refresh(String k, CacheKey key, Class<T> type, CacheLoader<T> loader) {
@@ -271,32 +220,57 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   }
 
   @Override
-  public <T> Map<CacheKey, T> getAll(Collection<CacheKey> all, Class<T> type, KeyLoader<T> loader) {
+  public <T> java.util.Map<CacheKey, T> getAll(Collection<CacheKey> all, Class<T> type, BulkLoader<T> loader) {
     Objects.requireNonNull(all, "keys");
+    Objects.requireNonNull(type, "type");
     Objects.requireNonNull(loader, "loader");
-    Map<CacheKey, T> out = new LinkedHashMap<>();
-    Map<String, String> found = Map.of();
-    String[] redisKeys = all.stream().map(keys::value).toArray(String[]::new);
+    java.util.List<CacheKey> list = java.util.List.copyOf(new java.util.LinkedHashSet<>(all));
+    java.util.List<String> ks = list.stream().map(keys::value).toList();
+    java.util.Map<CacheKey, T> out = new java.util.LinkedHashMap<>();
+    java.util.Map<CacheKey, String> versions = new java.util.LinkedHashMap<>();
+    java.util.List<String> raw;
     try {
-      // One MGET for every key; misses then take the single-key path with all its protections.
-      found = near == null && redisKeys.length > 1 ? ops.call(() -> ops.client().getBuckets(StringCodec.INSTANCE).<String>get(redisKeys)) : Map.of();
+      // Versions are read in the same round trip, before the database: a later invalidation wins.
+      raw = ops.getWithVersions(ks);
     } catch (RedisOps.Unavailable u) {
       redisErrors.increment();
+      raw = null;
     }
     long now = System.currentTimeMillis();
-    int i = 0;
-    for (CacheKey key : all) {
-      Envelope e = Envelope.decode(found.get(redisKeys[i++]));
+    for (int i = 0; i < list.size(); i++) {
+      Envelope e = raw == null ? null : Envelope.decode(raw.get(i));
       if (e != null && e.fresh(now)) {
-        T value = decodeOrNull(e, type, keys.value(key));
-        if (value != null || e.isNull()) {
+        T v = decodeOrNull(e, type, ks.get(i));
+        if (v != null || e.isNull()) {
           hits.increment();
-          out.put(key, value);
+          out.put(list.get(i), v);
           continue;
         }
       }
-      out.put(key, get(key, type, () -> loader.load(key)));
+      misses.increment();
+      versions.put(list.get(i), raw == null ? null : orEmpty(raw.get(list.size() + i)));
     }
+    if (versions.isEmpty()) return out;
+    java.util.Map<CacheKey, T> loaded;
+    long t0 = System.nanoTime();
+    try {
+      loads.increment();
+      loaded = loader.load(java.util.Collections.unmodifiableSet(versions.keySet()));
+    } catch (Exception e) {
+      throw new ShardlineCacheException("cache '" + name + "' - loading " + versions.size() + " keys failed: " + e.getMessage(), e);
+    }
+    long tookMs = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+    versions.forEach((k, version) -> {
+      T v = loaded == null ? null : loaded.get(k);
+      out.put(k, v);
+      if (version != null) {
+        try {
+          fill(keys.value(k), k, version, v, tookMs);
+        } catch (RedisOps.Unavailable u) {
+          redisErrors.increment();
+        }
+      }
+    });
     return out;
   }
 
@@ -319,8 +293,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     try {
       String version = orEmpty(ops.get(KeyFormat.version(k)));
       long ttl = jittered(config.ttl().toMillis());
-      ops.fill(k, version, new Envelope(System.currentTimeMillis() + ttl, 0, Envelope.version(version), payload).encode(),
-          ttl + config.staleFor().toMillis());
+      ops.fill(k, version, new Envelope(System.currentTimeMillis() + ttl, 0, payload).encode(), ttl + config.staleFor().toMillis());
     } catch (RedisOps.Unavailable u) {
       redisErrors.increment();
     }
@@ -332,19 +305,34 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     invalidateRaw(keys.value(key));
   }
 
+  /** Invalidates every key in one pipelined round trip; keys Redis could not take are retried like single ones. */
   @Override
   public void invalidateAll(Collection<CacheKey> all) {
-    for (CacheKey k : all) invalidate(k);
+    if (all.isEmpty()) return;
+    if (all.size() == 1) {
+      invalidate(all.iterator().next());
+      return;
+    }
+    java.util.List<String> ks = all.stream().map(keys::value).toList();
+    if (near != null) ks.forEach(near::evictLocal);
+    try {
+      ops.invalidateAll(ks, versionTtlMillis());
+      if (near != null) near.invalidatedAll(ks);
+      ks.forEach(pendingInvalidations::remove);
+    } catch (RedisOps.Unavailable u) {
+      redisErrors.increment();
+      pendingInvalidations.addAll(ks);
+    }
   }
 
   private void invalidateRaw(String k) {
+    // Evicted again after Redis: a read between the two could have put back the older value.
+    if (near != null) near.evictLocal(k);
     try {
-      long v = ops.invalidate(k, versionTtlMillis(), keys.channel());
-      if (near != null) near.invalidated(k, v);
+      ops.invalidate(k, versionTtlMillis());
+      if (near != null) near.invalidated(k);
       pendingInvalidations.remove(k);
     } catch (RedisOps.Unavailable u) {
-      // Refuse every local copy of this key until the near TTL passes; Redis will get it on retry.
-      if (near != null) near.invalidated(k, Long.MAX_VALUE);
       redisErrors.increment();
       // Kept until Redis takes it: a lost invalidation would leave a stale value behind.
       pendingInvalidations.add(k);
@@ -354,12 +342,18 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private void retryInvalidations() {
     for (String k : pendingInvalidations) {
       try {
-        ops.invalidate(k, versionTtlMillis(), keys.channel());
+        ops.invalidate(k, versionTtlMillis());
+        if (near != null) near.invalidated(k);
         pendingInvalidations.remove(k);
       } catch (RuntimeException e) {
         return;
       }
     }
+  }
+
+  /** Hits served by the near cache in this JVM (0 when it is off). */
+  public long nearHits() {
+    return near == null ? 0 : near.hits();
   }
 
   /** Invalidations waiting for Redis to come back. */
@@ -374,7 +368,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
 
   @Override
   public CacheStats stats() {
-    return new CacheStats(hits.sum(), nearHits.sum(), misses.sum(), loads.sum(), stale.sum(), rejectedFills.sum(), redisErrors.sum(),
+    return new CacheStats(hits.sum(), misses.sum(), loads.sum(), stale.sum(), rejectedFills.sum(), redisErrors.sum(),
         ops.breaker().getState().name().toLowerCase());
   }
 
@@ -434,6 +428,5 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   @Override
   public void close() {
     background.shutdownNow();
-    if (owned != null) owned.shutdown();
   }
 }

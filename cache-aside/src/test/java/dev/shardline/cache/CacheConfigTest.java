@@ -26,17 +26,13 @@ class CacheConfigTest {
           nearCache:
             maxEntries: 500
             ttl: 3s
-          breaker:
-            minimumCalls: 7
-            waitInOpen: 1s
         """);
     assertThat(c.prefix()).isEqualTo("app");
     assertThat(c.ttl()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.lockLease()).isEqualTo(Duration.ofSeconds(4));
     assertThat(c.maxValueBytes()).isEqualTo(2048);
-    assertThat(c.nearCacheMaxEntries()).isEqualTo(500);
-    assertThat(c.nearCacheTtl()).isEqualTo(Duration.ofSeconds(3));
-    assertThat(c.breakerMinimumCalls()).isEqualTo(7);
+    assertThat(c.nearMaxEntries()).isEqualTo(500);
+    assertThat(c.nearTtl()).isEqualTo(Duration.ofSeconds(3));
   }
 
   @Test
@@ -55,6 +51,5 @@ class CacheConfigTest {
   void builder_badValues_stateRuleAndValue() {
     assertThatThrownBy(() -> CacheConfig.builder().ttlJitter(1.5)).hasMessageContaining("ttlJitter must be within [0, 1), was 1.5");
     assertThatThrownBy(() -> CacheConfig.builder().prefix("a:b")).hasMessageContaining("was 'a:b'");
-    assertThatThrownBy(() -> CacheConfig.builder().nearCache(10, Duration.ofMinutes(5))).hasMessageContaining("at most 1m");
   }
 }

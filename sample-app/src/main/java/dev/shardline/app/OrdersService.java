@@ -175,7 +175,7 @@ public final class OrdersService implements AutoCloseable {
     for (ReadinessCheck c : checks) {
       String problem = c.problem();
       body.put(c.name(), problem == null ? "up" : problem);
-      ok &= problem == null;
+      ok &= problem == null || !c.critical();
     }
     body.put("ready", ok);
     return send(ex, ok ? 200 : 503, body);

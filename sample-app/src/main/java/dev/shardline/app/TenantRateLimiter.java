@@ -21,6 +21,11 @@ public final class TenantRateLimiter {
 
   private final RedissonClient redis;
   private final int perSecond;
+  // Without a breaker every request would wait out Redisson's timeout while Redis is down.
+  private final io.github.resilience4j.circuitbreaker.CircuitBreaker breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker.of(
+      "rate-limiter-redis", io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.custom()
+          .minimumNumberOfCalls(3).slidingWindowSize(20).failureRateThreshold(50)
+          .waitDurationInOpenState(Duration.ofSeconds(1)).permittedNumberOfCallsInHalfOpenState(1).build());
   private final Map<String, RRateLimiter> shared = new ConcurrentHashMap<>();
   private final Map<String, RateLimiter> local = new ConcurrentHashMap<>();
 
@@ -31,10 +36,15 @@ public final class TenantRateLimiter {
 
   /** Returns true if {@code tenant} may make one more request now. */
   public boolean tryAcquire(String tenant) {
-    if (redis != null) {
+    if (redis != null && breaker.tryAcquirePermission()) {
+      long t0 = System.nanoTime();
       try {
-        return shared.computeIfAbsent(tenant, this::sharedLimiter).tryAcquire();
+        boolean ok = shared.computeIfAbsent(tenant, this::sharedLimiter).tryAcquire();
+        breaker.onSuccess(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return ok;
       } catch (RuntimeException e) {
+        breaker.onError(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS, e);
+        shared.remove(tenant);
         LOG.debug("rate limiter for tenant {} - Redis unavailable, using the local limit: {}", tenant, e.toString());
       }
     }

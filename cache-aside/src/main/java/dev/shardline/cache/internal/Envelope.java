@@ -1,17 +1,15 @@
 package dev.shardline.cache.internal;
 
 /**
- * A cached value as stored in Redis: {@code <logicalExpiryMillis>|<loadMillis>|<version>|<payload>}.
- * The logical expiry comes before Redis's own (which is later by the serve-stale window); the load
- * time drives XFetch early refresh; the version is the key's invalidation counter the fill was
- * checked against, which a near cache keeps to tell an older copy from a newer one. A payload of
- * {@link #NULL} records "not found".
+ * A cached value as stored in Redis: {@code <logicalExpiryMillis>|<loadMillis>|<payload>}. The
+ * logical expiry comes before Redis's own (which is later by the serve-stale window); the load time
+ * drives XFetch early refresh. A payload of {@link #NULL} records "not found".
  */
-public record Envelope(long expiresAtMillis, long loadMillis, long version, String payload) {
+public record Envelope(long expiresAtMillis, long loadMillis, String payload) {
   public static final String NULL = "\u0000";
 
   public String encode() {
-    return expiresAtMillis + "|" + loadMillis + "|" + version + "|" + payload;
+    return expiresAtMillis + "|" + loadMillis + "|" + payload;
   }
 
   /** Returns the envelope in {@code raw}, or null if it is not one (treated as a miss). */
@@ -19,23 +17,11 @@ public record Envelope(long expiresAtMillis, long loadMillis, long version, Stri
     if (raw == null) return null;
     int a = raw.indexOf('|');
     int b = a < 0 ? -1 : raw.indexOf('|', a + 1);
-    int c = b < 0 ? -1 : raw.indexOf('|', b + 1);
-    if (c < 0) return null;
+    if (b < 0) return null;
     try {
-      return new Envelope(Long.parseLong(raw, 0, a, 10), Long.parseLong(raw, a + 1, b, 10), Long.parseLong(raw, b + 1, c, 10),
-          raw.substring(c + 1));
+      return new Envelope(Long.parseLong(raw, 0, a, 10), Long.parseLong(raw, a + 1, b, 10), raw.substring(b + 1));
     } catch (NumberFormatException e) {
       return null;
-    }
-  }
-
-  /** Parses a version key's value; an absent key is version 0. */
-  public static long version(String raw) {
-    if (raw == null || raw.isEmpty()) return 0;
-    try {
-      return Long.parseLong(raw);
-    } catch (NumberFormatException e) {
-      return 0;
     }
   }
 

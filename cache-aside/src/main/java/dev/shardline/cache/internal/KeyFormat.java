@@ -26,11 +26,6 @@ public final class KeyFormat {
     return prefix + ':' + part(k.namespace()) + ":{" + part(k.tenant()) + "}:" + part(k.id());
   }
 
-  /** The pub/sub channel on which this prefix's invalidations are announced to near caches. */
-  public String channel() {
-    return prefix + ":invalidations";
-  }
-
   public static String version(String valueKey) {
     return valueKey + ":v";
   }

@@ -29,10 +29,8 @@ public final class RedisOps {
   private static final String FILL = "local v = redis.call('GET', KEYS[2]) "
       + "if (v or '') ~= ARGV[1] then return 0 end "
       + "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1";
-  // Bumps the version (voiding fills that read the old one), drops the value and tells near caches
-  // which version they must now be at least.
-  private static final String INVALIDATE = "local v = redis.call('INCR', KEYS[2]) redis.call('PEXPIRE', KEYS[2], ARGV[1]) "
-      + "redis.call('DEL', KEYS[1]) if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], KEYS[1] .. '|' .. v) end return v";
+  private static final String INVALIDATE = "redis.call('INCR', KEYS[2]) redis.call('PEXPIRE', KEYS[2], ARGV[1]) "
+      + "redis.call('DEL', KEYS[1]) return 1";
 
   private final RedissonClient redis;
   private final CircuitBreaker breaker;
@@ -69,11 +67,35 @@ public final class RedisOps {
     return ok != null && ok == 1L;
   }
 
-  /** Invalidates {@code key} and returns its new version; publishes it on {@code channel} unless that is empty. */
-  public long invalidate(String key, long versionTtlMillis, String channel) {
-    Long v = call(() -> script.eval(key, RScript.Mode.READ_WRITE, INVALIDATE, RScript.ReturnType.INTEGER,
-        List.of(key, KeyFormat.version(key)), String.valueOf(versionTtlMillis), channel));
-    return v == null ? 0 : v;
+  public void invalidate(String key, long versionTtlMillis) {
+    call(() -> script.eval(key, RScript.Mode.READ_WRITE, INVALIDATE, RScript.ReturnType.INTEGER,
+        List.of(key, KeyFormat.version(key)), String.valueOf(versionTtlMillis)));
+  }
+
+  /** Returns the values of {@code keys} and then of their version keys, in order, in one pipelined round trip. */
+  public List<String> getWithVersions(List<String> keys) {
+    return call(() -> {
+      org.redisson.api.RBatch batch = redis.createBatch();
+      for (String k : keys) batch.<String>getBucket(k, StringCodec.INSTANCE).getAsync();
+      for (String k : keys) batch.<String>getBucket(KeyFormat.version(k), StringCodec.INSTANCE).getAsync();
+      List<?> res = batch.execute().getResponses();
+      List<String> out = new java.util.ArrayList<>(res.size());
+      for (Object o : res) out.add((String) o);
+      return out;
+    });
+  }
+
+  /** Invalidates many keys in one pipelined round trip (one script call per key, batched). */
+  public void invalidateAll(java.util.Collection<String> keys, long versionTtlMillis) {
+    call(() -> {
+      org.redisson.api.RBatch batch = redis.createBatch();
+      org.redisson.api.RScriptAsync s = batch.getScript(StringCodec.INSTANCE);
+      for (String key : keys) {
+        s.evalAsync(key, RScript.Mode.READ_WRITE, INVALIDATE, RScript.ReturnType.INTEGER,
+            List.of(key, KeyFormat.version(key)), String.valueOf(versionTtlMillis));
+      }
+      return batch.execute();
+    });
   }
 
   /** Runs {@code op} if the breaker allows, recording its outcome; failures become {@link Unavailable}. */

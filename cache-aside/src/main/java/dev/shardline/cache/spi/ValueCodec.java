@@ -1,10 +1,14 @@
 package dev.shardline.cache.spi;
 
-/** Turns cached values into strings and back; the default is Jackson JSON. Implementations must be thread-safe. */
+/**
+ * Turns cached values into text for Redis and back. The default is Jackson JSON
+ * ({@code JacksonCodec}); plug in another (Protobuf as Base64, a compact format...) through
+ * {@code RedissonCacheAside.create(..., ValueCodec, ...)}.
+ */
 public interface ValueCodec {
-  /** Returns the encoded form of {@code value} (never null); throws if the value cannot be encoded. */
+  /** Encodes {@code value} (never null); throws any exception when the value cannot be encoded. */
   String encode(Object value) throws Exception;
 
-  /** Returns the value encoded in {@code text} as a {@code type}; throws if it is not one. */
+  /** Decodes {@code text} as {@code type}; throws when it cannot, and the entry is then treated as a miss. */
   <T> T decode(String text, Class<T> type) throws Exception;
 }

@@ -81,7 +81,16 @@ final class RoutingConnection implements Connection {
     Shard shard = engine.shard(r.shard());
     EndpointPool pool = r.replica() ? pickReplica(shard, r, null) : shard.primary;
     for (int attempt = 0; ; attempt++) {
-      Connection c = physical(pool);
+      Connection c;
+      try {
+        c = physical(pool);
+      } catch (SQLException e) {
+        // A replica that cannot even give a connection is down: read elsewhere.
+        if (pool.isPrimary() || attempt >= shard.replicas.length) throw e;
+        pool.healthy = false;
+        pool = pickReplica(shard, r, pool);
+        continue;
+      }
       long t0 = System.nanoTime();
       try {
         T out = body.run(c, r.guardedSql());

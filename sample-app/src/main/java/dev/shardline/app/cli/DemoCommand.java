@@ -49,6 +49,10 @@ public final class DemoCommand implements Callable<Integer> {
       LoadGenerator gen = new LoadGenerator(stack.service.baseUri(), ls)
           .gauge("healthy replicas", () -> stack.shardline.health().stream().filter(s -> s.role().equals("replica") && s.healthy()).count())
           .gauge("cache hit ratio (cumulative)", stack::cacheHitRatio)
+          .gauge("orders not yet in analytics (CDC lag)", () -> {
+            long a = stack.analyticsOrders();
+            return a < 0 ? Double.NaN : Math.max(0, stack.sourceOrders() - a);
+          })
           .onSecond(s -> progress(tty, s, d.toSeconds()));
       if (!noFaults) addFaults(gen, stack, d.toSeconds());
       System.out.println("• seeding " + ls.tenants() * ls.ordersPerTenant() + " orders over " + ls.tenants() + " tenants");
@@ -58,6 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
       Timeline tl = gen.run(keys);
       if (tty) System.out.println();
       Map<String, String> summary = HtmlReport.summary(tl);
+      summary.put("analytics (CDC) orders = source orders", analyticsCheck(stack));
       summary.put("cache hit ratio", String.format(Locale.ROOT, "%.3f", stack.cacheHitRatio()));
       summary.put("shards", String.join(", ", stack.shardline.config().shardNames()));
       summary.put("endpoints healthy at the end", health(stack.shardline.health()));
@@ -66,12 +71,16 @@ public final class DemoCommand implements Callable<Integer> {
       System.out.println("report: " + written.toAbsolutePath());
       long errors = tl.total("errors");
       if (errors > 0) System.out.println("FAILED: " + errors + " requests failed");
-      return errors == 0 ? 0 : 1;
+      boolean analyticsOk = summary.get("analytics (CDC) orders = source orders").endsWith("(match)");
+      if (!analyticsOk) System.out.println("FAILED: the analytics store does not match the shards");
+      return errors == 0 && analyticsOk ? 0 : 1;
     }
   }
 
   private static void addFaults(LoadGenerator gen, DemoStack stack, long seconds) {
     PgNode replica = stack.cluster.replicas(0).get(0);
+    gen.fault(seconds * 0.40, "stop CDC", stack::stopCdc);
+    gen.fault(seconds * 0.50, "start CDC", stack::startCdc);
     gen.fault(seconds * 0.45, "kill " + replica.name(), replica::kill);
     gen.fault(seconds * 0.60, "restart " + replica.name(), replica::start);
     gen.fault(seconds * 0.70, "kill Redis", stack.redisServer::kill);
@@ -79,6 +88,17 @@ public final class DemoCommand implements Callable<Integer> {
     String slow = stack.shardline.config().shardNames().get(stack.shardline.config().shardNames().size() - 1);
     gen.fault(seconds * 0.85, "+20 ms on " + slow + " primary", () -> stack.slowShard.setDelayMillis(20));
     gen.fault(seconds * 0.95, "normal " + slow, () -> stack.slowShard.setDelayMillis(0));
+  }
+
+  /** Waits (bounded) for the analytics store to hold every committed order, then compares counts. */
+  private static String analyticsCheck(DemoStack stack) throws InterruptedException {
+    long source = stack.sourceOrders();
+    long analytics = -1;
+    for (int i = 0; i < 100 && analytics != source; i++) {
+      analytics = stack.analyticsOrders();
+      if (analytics != source) Thread.sleep(100);
+    }
+    return analytics + " = " + source + (analytics == source ? " (match)" : " (MISMATCH)");
   }
 
   private static String health(List<EndpointStatus> all) {

@@ -1,0 +1,218 @@
+package dev.shardline.cdc;
+
+import dev.shardline.cache.CacheInvalidator;
+import dev.shardline.cdc.internal.CacheInvalidationSink;
+import dev.shardline.cdc.internal.CdcMetrics;
+import dev.shardline.cdc.internal.DuckDbAnalyticsSink;
+import dev.shardline.cdc.internal.HttpEndpoint;
+import dev.shardline.cdc.internal.PostgresAnalyticsSink;
+import dev.shardline.cdc.internal.ShardStream;
+import dev.shardline.cdc.internal.SourceAdmin;
+import dev.shardline.cdc.internal.SourceTable;
+import dev.shardline.cdc.spi.ChangeSink;
+import dev.shardline.config.ShardSpec;
+import dev.shardline.config.ShardlineConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One CDC pipeline over every shard primary of a {@code shardline.yaml}: a Debezium engine per
+ * shard feeding the configured sinks, embeddable in-process or run by {@link CdcCommand}.
+ *
+ * <pre>
+ * try (CdcPipeline p = CdcPipeline.builder(config, CdcConfig.fromYaml(config)).invalidator(cache).build()) {
+ *   p.start();
+ *   ...
+ * }
+ * </pre>
+ */
+public final class CdcPipeline implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(CdcPipeline.class);
+
+  private final ShardlineConfig config;
+  private final CdcConfig cdc;
+  private final CacheInvalidator invalidator;
+  private final List<ChangeSink> extraSinks;
+  private final boolean builtInSinks;
+  private final PrometheusMeterRegistry registry;
+  private final List<ChangeSink> sinks = new ArrayList<>();
+  private final List<ShardStream> streams = new ArrayList<>();
+  private HttpEndpoint http;
+  private boolean started;
+  private boolean closed;
+
+  private CdcPipeline(Builder b) {
+    this.config = b.config;
+    this.cdc = b.cdc;
+    this.invalidator = b.invalidator;
+    this.extraSinks = List.copyOf(b.sinks);
+    this.builtInSinks = b.builtInSinks;
+    this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  /** Returns a builder for the pipeline of {@code config}'s shards with the {@code cdc:} settings {@code cdc}. */
+  public static Builder builder(ShardlineConfig config, CdcConfig cdc) {
+    return new Builder(config, cdc);
+  }
+
+  /** Returns a pipeline from a {@code shardline.yaml} with its built-in sinks and no cache invalidation. */
+  public static CdcPipeline fromYaml(Path file) {
+    ShardlineConfig config = ShardlineConfig.fromYaml(file);
+    return builder(config, CdcConfig.fromYaml(config)).build();
+  }
+
+  /**
+   * Validates every shard (wal_level, tables, free slot), creates the publications, opens the sinks
+   * and starts one engine per shard; returns without waiting for the streams.
+   *
+   * @throws ShardlineCdcException naming the shard and the fix when a shard is unfit or unreachable
+   */
+  public synchronized void start() {
+    if (started) throw new IllegalStateException("cdc - pipeline already started");
+    started = true;
+    SourceAdmin admin = new SourceAdmin(cdc, config.tables()).broadcastFrom(config.shards().get(0).name());
+    Map<String, Map<String, SourceTable>> perShard = new LinkedHashMap<>();
+    for (ShardSpec s : config.shards()) perShard.put(s.name(), admin.prepare(s));
+    Map<String, SourceTable> schema = perShard.values().iterator().next();
+    try {
+      cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema)));
+      cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema)));
+      if (!builtInSinks) sinks.clear();
+      if (invalidator != null && !cdc.invalidations().isEmpty()) {
+        // First, so a crash after invalidating but before the analytics commit only repeats invalidations.
+        sinks.add(0, new CacheInvalidationSink(invalidator, cdc.invalidations()));
+      }
+      sinks.addAll(extraSinks);
+      for (ChangeSink s : sinks) s.open();
+      CdcMetrics metrics = new CdcMetrics(registry);
+      for (ShardSpec s : config.shards()) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics));
+      streams.forEach(ShardStream::start);
+      cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::statusJson));
+      LOG.info("cdc - started {} shard engines, sinks {}, tables {}", streams.size(),
+          sinks.stream().map(ChangeSink::name).toList(), cdc.tables());
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** True when every shard's engine is streaming. */
+  public boolean ready() {
+    return !streams.isEmpty() && streams.stream().allMatch(ShardStream::streaming);
+  }
+
+  /** Returns each shard's state: {@code streaming} or the last error while it retries. */
+  public Map<String, String> status() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (ShardStream s : streams) out.put(s.shard(), s.streaming() ? "streaming" : "down: " + Objects.toString(s.lastError(), "starting"));
+    return out;
+  }
+
+  private String statusJson() {
+    return status().entrySet().stream()
+        .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue().replace("\\", "\\\\").replace("\"", "'") + "\"")
+        .collect(Collectors.joining(",", "{\"ready\":" + ready() + ",\"shards\":{", "}}\n"));
+  }
+
+  /**
+   * Returns a new connection to this process's DuckDB analytics store (DuckDB allows one writer
+   * process per file, so readers in the same process go through here). The caller closes it.
+   */
+  public java.sql.Connection openDuckDbReader() {
+    DuckDbAnalyticsSink duck = sinks.stream().filter(s -> s instanceof DuckDbAnalyticsSink).map(s -> (DuckDbAnalyticsSink) s)
+        .findFirst().orElseThrow(() -> new ShardlineCdcException("cdc - no duckdb sink is open; configure cdc.sinks.duckdb and start()"));
+    try {
+      return duck.openReader();
+    } catch (java.sql.SQLException e) {
+      throw new ShardlineCdcException("cdc sink duckdb - cannot open a reader: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns the port of the HTTP endpoint, or -1 when {@code cdc.http} is not configured. */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  public PrometheusMeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  /** Stops every engine (their last batch finishes), then closes the sinks and the HTTP endpoint. */
+  @Override
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
+    streams.parallelStream().forEach(ShardStream::close);
+    for (ChangeSink s : sinks) {
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        LOG.warn("cdc sink {} - close failed: {}", s.name(), e.getMessage());
+      }
+    }
+    if (http != null) http.close();
+  }
+
+  /** Drops the slots and publications this pipeline created on every shard; returns what was dropped. */
+  public static List<String> cleanup(ShardlineConfig config, CdcConfig cdc) {
+    SourceAdmin admin = new SourceAdmin(cdc, config.tables());
+    List<String> out = new ArrayList<>();
+    for (ShardSpec s : config.shards()) admin.cleanup(s).forEach(d -> out.add(s.name() + ": " + d));
+    return out;
+  }
+
+  /** Builds a {@link CdcPipeline}. */
+  public static final class Builder {
+    private final ShardlineConfig config;
+    private final CdcConfig cdc;
+    private CacheInvalidator invalidator;
+    private final List<ChangeSink> sinks = new ArrayList<>();
+    private boolean builtInSinks = true;
+    private PrometheusMeterRegistry registry;
+
+    private Builder(ShardlineConfig config, CdcConfig cdc) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.cdc = Objects.requireNonNull(cdc, "cdc");
+    }
+
+    /** Invalidates cache keys by the {@code cdc.invalidate} rules through {@code invalidator}. */
+    public Builder invalidator(CacheInvalidator invalidator) {
+      this.invalidator = Objects.requireNonNull(invalidator, "invalidator");
+      return this;
+    }
+
+    /** Registers the pipeline's meters in {@code registry} (served on {@code /metrics}) instead of a registry of its own. */
+    public Builder meterRegistry(PrometheusMeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /** Adds a sink of the caller's; it runs after the built-in ones. */
+    public Builder sink(ChangeSink sink) {
+      sinks.add(Objects.requireNonNull(sink, "sink"));
+      return this;
+    }
+
+    /** Leaves out the sinks of {@code cdc.sinks} (offsets then need {@code cdc.offsets.file}). */
+    public Builder withoutBuiltInSinks() {
+      if (cdc.offsetsFile().isEmpty()) {
+        throw new ShardlineCdcException("cdc - without the analytics sinks, offsets need a place: set cdc.offsets.file");
+      }
+      builtInSinks = false;
+      return this;
+    }
+
+    public CdcPipeline build() {
+      return new CdcPipeline(this);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.shardline.cdc.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+
+/** The pipeline's meters, one set per shard: events, lag, restarts, sink errors, snapshot rows. */
+public final class CdcMetrics {
+  private final MeterRegistry registry;
+
+  public CdcMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The meters of one shard. */
+  public final class Shard {
+    final Counter events;
+    final Counter restarts;
+    final Counter snapshotRows;
+    final AtomicLong lagMs = new AtomicLong();
+    private final String shard;
+
+    Shard(String shard, ShardStream stream) {
+      this.shard = shard;
+      events = Counter.builder("shardline.cdc.events").description("row changes applied to every sink").tag("shard", shard).register(registry);
+      restarts = Counter.builder("shardline.cdc.restarts").description("engine restarts after a failure").tag("shard", shard).register(registry);
+      snapshotRows = Counter.builder("shardline.cdc.snapshot.rows").description("rows copied by the initial snapshot").tag("shard", shard).register(registry);
+      Gauge.builder("shardline.cdc.lag.ms", lagMs, AtomicLong::get).description("commit to applied of the last change").tag("shard", shard).register(registry);
+      gauge("shardline.cdc.lag.bytes", "WAL the slot has not confirmed yet", stream, ShardStream::lagBytes);
+      gauge("shardline.cdc.up", "1 while the shard's engine is streaming", stream, s -> s.streaming() ? 1 : 0);
+    }
+
+    private void gauge(String name, String help, ShardStream s, ToDoubleFunction<ShardStream> f) {
+      Gauge.builder(name, s, f).description(help).tag("shard", shard).register(registry);
+    }
+
+    void sinkError(String sink) {
+      Counter.builder("shardline.cdc.sink.errors").description("batches a sink failed").tag("shard", shard).tag("sink", sink)
+          .register(registry).increment();
+    }
+  }
+
+  Shard forShard(String shard, ShardStream stream) {
+    return new Shard(shard, stream);
+  }
+}

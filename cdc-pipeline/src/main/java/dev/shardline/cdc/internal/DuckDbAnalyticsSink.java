@@ -1,0 +1,147 @@
+package dev.shardline.cdc.internal;
+
+import dev.shardline.cdc.spi.ChangeBatch;
+import dev.shardline.cdc.spi.ChangeEvent;
+import dev.shardline.cdc.spi.Position;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * Analytics sink on a DuckDB file. A batch is appended (Appender, the fast path) into a text
+ * staging table, then merged into the analytics table with one DELETE and one INSERT ... SELECT
+ * that cast the text back to the column types, in the same transaction as the shard's offset.
+ *
+ * <p>The analytics tables carry no PRIMARY KEY: DuckDB checks unique constraints eagerly, so a
+ * delete and re-insert of one key in one transaction could fail; the merge keeps keys unique.
+ */
+public final class DuckDbAnalyticsSink extends AnalyticsSink {
+  private final Path file;
+
+  public DuckDbAnalyticsSink(Path file, Map<String, SourceTable> tables) {
+    super(tables);
+    this.file = file;
+  }
+
+  @Override
+  public String name() {
+    return "duckdb";
+  }
+
+  @Override
+  protected Connection connect() throws SQLException {
+    try {
+      if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+    } catch (java.io.IOException e) {
+      throw new SQLException("cannot create the directory of " + file + ": " + e.getMessage(), e);
+    }
+    Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
+    try (Statement s = c.createStatement()) {
+      for (SourceTable t : tables.values()) {
+        StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS " + stage(t) + " (_op VARCHAR, _source_shard VARCHAR, _source_lsn BIGINT");
+        for (String col : t.columns().keySet()) sql.append(", ").append(quote(col)).append(" VARCHAR");
+        s.execute(sql.append(")").toString());
+      }
+    }
+    return c;
+  }
+
+  /** Returns a new connection to the same DuckDB instance, for reading while the sink writes. */
+  public synchronized Connection openReader() throws SQLException {
+    if (conn == null) throw new SQLException("the duckdb sink is not open");
+    Connection reader = conn.unwrap(DuckDBConnection.class).duplicate();
+    reader.setAutoCommit(true); // a duplicate inherits the writer's manual commit and would read one old snapshot forever
+    return reader;
+  }
+
+  @Override
+  protected boolean primaryKeys() {
+    return false;
+  }
+
+  @Override
+  protected String columnType(String pgType) {
+    String t = pgType.toLowerCase(Locale.ROOT);
+    if (t.startsWith("numeric(")) return "DECIMAL" + t.substring("numeric".length());
+    if (t.startsWith("character varying") || t.startsWith("character(")) return "VARCHAR";
+    if (t.startsWith("timestamp") && t.contains("with time zone") && !t.contains("without")) return "TIMESTAMPTZ";
+    if (t.startsWith("timestamp")) return "TIMESTAMP";
+    return switch (t) {
+      case "smallint" -> "SMALLINT";
+      case "integer" -> "INTEGER";
+      case "bigint" -> "BIGINT";
+      case "real" -> "REAL";
+      case "double precision", "numeric" -> "DOUBLE";
+      case "boolean" -> "BOOLEAN";
+      case "date" -> "DATE";
+      case "uuid" -> "UUID";
+      case "bytea" -> "BLOB";
+      default -> "VARCHAR";
+    };
+  }
+
+  @Override
+  protected void write(SourceTable table, List<ChangeEvent> changes) throws SQLException {
+    String stage = stage(table);
+    try (Statement s = conn.createStatement()) {
+      s.execute("DELETE FROM " + stage);
+    }
+    List<String> cols = new ArrayList<>(table.columns().keySet());
+    try (DuckDBAppender a = conn.unwrap(DuckDBConnection.class).createAppender("main", stage)) {
+      for (ChangeEvent e : changes) {
+        a.beginRow();
+        a.append(e.op() == ChangeEvent.Op.DELETE ? "d" : "u");
+        a.append(e.shard());
+        a.append(e.position().lsn());
+        for (String c : cols) {
+          String v = e.row().get(c);
+          if (v == null) a.appendNull();
+          else a.append(v);
+        }
+        a.endRow();
+      }
+    }
+    StringBuilder match = new StringBuilder();
+    for (String k : table.sinkKey()) {
+      if (match.length() > 0) match.append(" AND ");
+      match.append("t.").append(quote(k)).append(" = ").append(cast("s." + quote(k), table.columns().get(k)));
+    }
+    StringBuilder insert = new StringBuilder("INSERT INTO " + table.name() + " (");
+    StringBuilder select = new StringBuilder(" SELECT ");
+    for (String c : cols) {
+      insert.append(quote(c)).append(", ");
+      select.append(cast("s." + quote(c), table.columns().get(c))).append(", ");
+    }
+    insert.append("_source_shard, _source_lsn)");
+    select.append("s._source_shard, s._source_lsn FROM ").append(stage).append(" s WHERE s._op = 'u'");
+    try (Statement s = conn.createStatement()) {
+      // A delete from a shard that no longer owns the row (tenant moved away) must not remove it.
+      s.execute("DELETE FROM " + table.name() + " t USING " + stage + " s WHERE " + match
+          + " AND (s._op = 'u' OR t._source_shard = s._source_shard)");
+      s.execute(insert.append(select).toString());
+    }
+  }
+
+  @Override
+  protected void saveOffset(String shard, ChangeBatch batch, Position watermark) throws SQLException {
+    upsertOffset("INSERT OR REPLACE INTO " + OFFSETS + " (shard, commit_lsn, lsn, offset_json) VALUES (?, ?, ?, ?)",
+        shard, batch, watermark);
+  }
+
+  private String cast(String expr, String pgType) {
+    return "CAST(" + expr + " AS " + columnType(pgType) + ")";
+  }
+
+  private static String stage(SourceTable t) {
+    return "_shardline_stage_" + t.name();
+  }
+}

@@ -1,0 +1,223 @@
+package dev.shardline.cdc.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardline.cdc.CdcConfig;
+import dev.shardline.cdc.spi.ChangeBatch;
+import dev.shardline.cdc.spi.ChangeEvent;
+import dev.shardline.cdc.spi.ChangeSink;
+import dev.shardline.cdc.spi.Position;
+import dev.shardline.config.ShardSpec;
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Debezium engine reading one shard primary, supervised: when the engine stops on an error
+ * (the primary restarted, the network dropped) a new one starts after an exponential backoff,
+ * resuming from the sinks' stored offset. Other shards' streams are unaffected.
+ */
+public final class ShardStream implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardStream.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long MIN_BACKOFF_MS = 250;
+  private static final long MAX_BACKOFF_MS = 10_000;
+
+  private final ShardSpec shard;
+  private final CdcConfig cdc;
+  private final List<ChangeSink> sinks;
+  private final RecordConverter converter;
+  private final CdcMetrics.Shard metrics;
+  private final ExecutorService runner;
+  private final ScheduledExecutorService retries;
+  private final String engineName;
+  private final Optional<java.nio.file.Path> offsetsFile;
+  private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+  private volatile boolean streaming;
+  private volatile boolean closed;
+  private volatile String lastError;
+  private long backoffMs = MIN_BACKOFF_MS;
+  private long snapshotRows;
+
+  public ShardStream(ShardSpec shard, CdcConfig cdc, Map<String, SourceTable> tables, List<ChangeSink> sinks, CdcMetrics metrics) {
+    this.shard = shard;
+    this.cdc = cdc;
+    this.sinks = List.copyOf(sinks);
+    this.converter = new RecordConverter(shard.name(), tables);
+    this.engineName = cdc.name() + "-" + shard.name();
+    this.offsetsFile = sinks.stream().anyMatch(s -> s instanceof AnalyticsSink) ? Optional.empty()
+        : cdc.offsetsFile().map(f -> f.resolveSibling(f.getFileName() + "." + shard.name()));
+    this.runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "cdc-" + shard.name()));
+    this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "cdc-" + shard.name() + "-retry");
+      t.setDaemon(true);
+      return t;
+    });
+    this.metrics = metrics.forShard(shard.name(), this);
+    SinkOffsetStore.register(engineName, this::resumeOffset);
+  }
+
+  public String shard() {
+    return shard.name();
+  }
+
+  /** True once the engine's task runs, false while it is down or waiting to retry. */
+  public boolean streaming() {
+    return streaming;
+  }
+
+  public String lastError() {
+    return lastError;
+  }
+
+  /** Starts the engine; returns at once. */
+  public synchronized void start() {
+    if (closed) return;
+    engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+        .using(EngineProperties.of(shard, cdc, engineName, offsetsFile))
+        .using(new DebeziumEngine.ConnectorCallback() {
+          @Override
+          public void taskStarted() {
+            streaming = true;
+            LOG.info("cdc {} - engine started (slot {})", shard.name(), cdc.slotName(shard.name()));
+          }
+        })
+        .using(this::completed)
+        .notifying(this::handleBatch)
+        .build();
+    runner.execute(engine);
+  }
+
+  private void completed(boolean success, String message, Throwable error) {
+    streaming = false;
+    if (closed) return;
+    lastError = message + (error != null ? ": " + error.getMessage() : "");
+    metrics.restarts.increment();
+    long delay;
+    synchronized (this) {
+      delay = backoffMs;
+      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+    }
+    LOG.warn("cdc {} - engine stopped ({}); restarting in {} ms", shard.name(), lastError, delay);
+    retries.schedule(this::start, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private void handleBatch(List<RecordChangeEvent<SourceRecord>> records, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+      throws InterruptedException {
+    if (records.isEmpty()) return;
+    List<ChangeEvent> events = new ArrayList<>(records.size());
+    long now = System.currentTimeMillis();
+    for (RecordChangeEvent<SourceRecord> r : records) {
+      ChangeEvent e = converter.convert(r.record());
+      if (e != null) events.add(e);
+    }
+    SourceRecord last = records.get(records.size() - 1).record();
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("cdc {} - batch of {} records, {} changes, offset {}", shard.name(), records.size(), events.size(), last.sourceOffset());
+    }
+    Map<String, ?> offset = last.sourceOffset();
+    ChangeBatch batch = new ChangeBatch(shard.name(), events, toJson(offset), RecordConverter.position(offset),
+        RecordConverter.isSnapshotOffset(offset));
+    for (ChangeSink sink : sinks) {
+      try {
+        sink.apply(batch);
+      } catch (RuntimeException ex) {
+        metrics.sinkError(sink.name());
+        LOG.error("cdc {} - sink {} failed: {}", shard.name(), sink.name(), ex.getMessage(), ex);
+        throw ex;
+      }
+    }
+    for (RecordChangeEvent<SourceRecord> r : records) committer.markProcessed(r);
+    committer.markBatchFinished();
+    synchronized (this) {
+      backoffMs = MIN_BACKOFF_MS;
+    }
+    progress(events, offset, now);
+  }
+
+  private void progress(List<ChangeEvent> events, Map<String, ?> offset, long now) {
+    long snap = events.stream().filter(ChangeEvent::snapshot).count();
+    metrics.events.increment(events.size() - snap);
+    if (snap > 0) {
+      metrics.snapshotRows.increment(snap);
+      long before = snapshotRows;
+      snapshotRows += snap;
+      if (before / 10_000 != snapshotRows / 10_000) LOG.info("cdc {} - snapshot: {} rows copied", shard.name(), snapshotRows);
+    }
+    if ("true".equals(String.valueOf(offset.get("last_snapshot_record")))) {
+      LOG.info("cdc {} - snapshot done: {} rows copied; streaming", shard.name(), snapshotRows);
+    }
+    for (ChangeEvent e : events) {
+      if (!e.snapshot() && e.sourceMillis() > 0) metrics.lagMs.set(Math.max(0, now - e.sourceMillis()));
+    }
+  }
+
+  /** Returns the oldest offset the sinks hold for this shard: resuming there replays, never skips. */
+  private Optional<String> resumeOffset() {
+    Optional<ChangeSink.StoredOffset> oldest = Optional.empty();
+    for (ChangeSink s : sinks) {
+      if (!(s instanceof AnalyticsSink)) continue;
+      Optional<ChangeSink.StoredOffset> o = s.storedOffset(shard.name());
+      if (o.isEmpty()) return Optional.empty();
+      if (oldest.isEmpty() || oldest.get().position().isAfter(o.get().position())) oldest = o;
+    }
+    return oldest.map(ChangeSink.StoredOffset::offsetJson);
+  }
+
+  /** Returns the bytes of WAL this shard's slot still retains, or NaN when the primary is unreachable. */
+  double lagBytes() {
+    try (Connection c = SourceAdmin.connect(shard.primary()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots "
+            + "WHERE slot_name = '" + cdc.slotName(shard.name()) + "'")) {
+      return rs.next() ? rs.getDouble(1) : Double.NaN;
+    } catch (Exception e) {
+      return Double.NaN;
+    }
+  }
+
+  private static String toJson(Map<String, ?> offset) {
+    try {
+      return JSON.writeValueAsString(offset);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise offset " + offset, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    retries.shutdownNow();
+    DebeziumEngine<?> e = engine;
+    if (e != null) {
+      try {
+        e.close();
+      } catch (IOException ex) {
+        LOG.warn("cdc {} - engine close failed: {}", shard.name(), ex.getMessage());
+      }
+    }
+    runner.shutdown();
+    try {
+      if (!runner.awaitTermination(30, TimeUnit.SECONDS)) runner.shutdownNow();
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+    }
+    streaming = false;
+    SinkOffsetStore.unregister(engineName);
+  }
+}

@@ -1,0 +1,58 @@
+package dev.shardline.cdc.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardline.cache.CacheConfig;
+import dev.shardline.cache.CacheInvalidator;
+import dev.shardline.cache.CacheKey;
+import dev.shardline.cache.RedissonCacheAside;
+import dev.shardline.cache.RedisConnections;
+import dev.shardline.cdc.CdcConfig;
+import dev.shardline.config.ConfigNode;
+import dev.shardline.config.ShardlineConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Collection;
+import org.redisson.api.RedissonClient;
+
+/**
+ * The sidecar's cache invalidator: a {@link RedissonCacheAside} on the Redis of the {@code cache:}
+ * section ({@code cache.redis.address}), so CDC invalidations follow the same version and
+ * tombstone rules as the application's cache.
+ */
+public final class SidecarCache implements CacheInvalidator, AutoCloseable {
+  private final RedissonClient redis;
+  private final RedissonCacheAside cache;
+
+  private SidecarCache(RedissonClient redis, RedissonCacheAside cache) {
+    this.redis = redis;
+    this.cache = cache;
+  }
+
+  /** Returns the invalidator for {@code cdc.invalidate}, or {@code null} when there are no rules. */
+  public static SidecarCache open(ShardlineConfig config, CdcConfig cdc, MeterRegistry registry) {
+    if (cdc.invalidations().isEmpty()) return null;
+    ConfigNode section = config.section("cache");
+    java.nio.file.Path base = config.yaml().map(y -> java.nio.file.Path.of(y.source()).toAbsolutePath().getParent())
+        .orElse(java.nio.file.Path.of("."));
+    if (section.get("redis").isMissing()) {
+      throw section.get("redis").error("is required by cdc.invalidate: set cache.redis.address (or cache.redis.config for Cluster/Sentinel)");
+    }
+    RedissonClient client = RedisConnections.fromConfig(section.get("redis"), base);
+    return new SidecarCache(client, RedissonCacheAside.create("cdc", client, CacheConfig.from(section), new ObjectMapper(), registry));
+  }
+
+  @Override
+  public void invalidate(CacheKey key) {
+    cache.invalidate(key);
+  }
+
+  @Override
+  public void invalidateAll(Collection<CacheKey> keys) {
+    cache.invalidateAll(keys);
+  }
+
+  @Override
+  public void close() {
+    cache.close();
+    redis.shutdown();
+  }
+}
