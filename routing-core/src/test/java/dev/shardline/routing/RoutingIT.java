@@ -272,6 +272,52 @@ class RoutingIT {
   }
 
   @Test
+  void deadlock_keepsPostgresSqlState40P01() throws Exception {
+    String t = tenant(8500);
+    try (Connection c = ds.getConnection()) {
+      insert(c, t, 1, 1);
+      insert(c, t, 2, 2);
+    }
+    String lock = "UPDATE orders SET amount = amount + 1 WHERE tenant_id = ? AND id = ?";
+    try (Connection a = ds.getConnection(); Connection b = ds.getConnection()) {
+      a.setAutoCommit(false);
+      b.setAutoCommit(false);
+      update(a, lock, t, 1);
+      update(b, lock, t, 2);
+      java.util.concurrent.CompletableFuture<Void> first = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          update(a, lock, t, 2);
+        } catch (SQLException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+      SQLException seen = null;
+      try {
+        update(b, lock, t, 1);
+      } catch (SQLException e) {
+        seen = e;
+      }
+      try {
+        first.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        seen = (SQLException) e.getCause();
+      }
+      assertThat((Throwable) seen).as("one side is chosen as the deadlock victim").isNotNull();
+      assertThat(seen.getSQLState()).isEqualTo("40P01");
+      a.rollback();
+      b.rollback();
+    }
+  }
+
+  private static void update(Connection c, String sql, String tenant, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, tenant);
+      ps.setLong(2, id);
+      ps.executeUpdate();
+    }
+  }
+
+  @Test
   void metadataAndIsolation_behaveAsPostgres() throws SQLException {
     try (Connection c = ds.getConnection()) {
       assertThat(c.getMetaData().getDatabaseProductName()).isEqualTo("PostgreSQL");
