@@ -21,9 +21,10 @@ public interface PgBackend {
   void cleanup();
 
   /**
-   * Picks a backend: {@code SHARDLINE_PG_BACKEND} ({@code docker}, {@code local} or {@code embedded})
-   * if set; else Docker when an engine answers; else local binaries under
-   * {@code /usr/lib/postgresql/<version>/bin} when present; else embedded.
+   * Picks a backend: {@code -Dshardline.pg.backend} or {@code SHARDLINE_PG_BACKEND} ({@code docker},
+   * {@code local} or {@code embedded}) if set; else local binaries under
+   * {@code /usr/lib/postgresql/<version>/bin} when present; else embedded. Docker is never picked
+   * just because an engine answers: which suite runs on containers is the build's explicit choice.
    */
   static PgBackend detect() {
     String forced = System.getProperty("shardline.pg.backend", System.getenv("SHARDLINE_PG_BACKEND"));
@@ -36,7 +37,6 @@ public interface PgBackend {
             "SHARDLINE_PG_BACKEND must be 'docker', 'local' or 'embedded', was '" + forced + "'");
       };
     }
-    if (DockerBackend.available()) return new DockerBackend();
     return LocalBinariesBackend.available() ? new LocalBinariesBackend() : new EmbeddedBackend();
   }
 }

@@ -8,7 +8,8 @@ import java.sql.Statement;
 
 /**
  * One PostgreSQL server of a test topology. It can be stopped, killed and started again on the
- * same port and data directory, which is what fault tests need.
+ * same data directory, which is what fault tests need; the local and embedded backends keep its
+ * port too, while on Docker the engine may publish a new host port ({@link #port()} follows it).
  */
 public interface PgNode {
   /** Returns a name such as {@code pg-1} or {@code pg-1-replica-0}. */
