@@ -95,6 +95,7 @@ public final class OrdersService implements AutoCloseable {
     String requestId = Optional.ofNullable(ex.getRequestHeaders().getFirst("X-Request-Id")).orElse(UUID.randomUUID().toString());
     MDC.put("requestId", requestId);
     String route = "other";
+    String tenant = null;
     int status = 500;
     try {
       ex.getResponseHeaders().set("X-Request-Id", requestId);
@@ -111,6 +112,7 @@ public final class OrdersService implements AutoCloseable {
         status = sendText(ex, 200, registry.scrape(), "text/plain; version=0.0.4");
       } else if (m.matches()) {
         route = "/tenants/{t}/" + m.group(2) + (m.group(3) != null ? "/{id}" : "");
+        tenant = m.group(1);
         status = tenantRequest(ex, m.group(1), m.group(2), m.group(3));
       } else {
         status = send(ex, 404, error("no such endpoint: " + ex.getRequestMethod() + " " + path));
@@ -122,6 +124,12 @@ public final class OrdersService implements AutoCloseable {
       Timer.builder("http.server.requests").tag("method", ex.getRequestMethod()).tag("route", route)
           .tag("status", String.valueOf(status)).publishPercentileHistogram().register(registry)
           .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      // Per-tenant RED without a histogram: one series per tenant and outcome keeps the cardinality
+      // at the number of tenants (bounded in the demo; put a cap in front of it for open tenant sets).
+      if (tenant != null) {
+        Timer.builder("shardline.tenant.requests").tag("tenant", tenant).tag("outcome", status >= 500 ? "error" : "ok")
+            .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      }
       MDC.remove("requestId");
       ex.close();
     }
