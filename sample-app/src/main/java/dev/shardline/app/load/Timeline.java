@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SynchronizedHistogram;
 
 /**
  * What the load generator saw, second by second: latencies per request kind, errors, rate-limited
@@ -14,8 +16,14 @@ public final class Timeline {
   /** One injected fault and when it happened (seconds since the start). */
   public record Fault(double atSecond, String name) {}
 
+  /** Latencies above this are recorded as this (the client's request timeout is far below it). */
+  static final long MAX_MICROS = 60_000_000L;
+
   private final int seconds;
-  private final Map<String, List<int[]>> latencies = new ConcurrentHashMap<>();
+  // HdrHistogram instead of raw arrays: fixed memory whatever the rate. Per-second histograms feed
+  // the charts at 2 significant digits (1 %); the run's totals keep 3 digits (0.1 %).
+  private final Map<String, Histogram[]> perSecond = new ConcurrentHashMap<>();
+  private final Map<String, Histogram> overall = new ConcurrentHashMap<>();
   private final Map<String, long[]> counters = new ConcurrentHashMap<>();
   private final Map<String, double[]> gauges = new ConcurrentHashMap<>();
   private final List<Fault> faults = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -28,22 +36,28 @@ public final class Timeline {
     return seconds;
   }
 
-  /** Records one request of {@code kind} (read, write) that took {@code micros}, in second {@code s}. */
-  public void latency(String kind, int s, int micros) {
+  /**
+   * Records one request of {@code kind} (read, write) that took {@code micros}, counted in second
+   * {@code s}: the second it was scheduled in, so a stall shows up where it was felt.
+   */
+  public void latency(String kind, int s, long micros) {
     if (s < 0 || s >= seconds) return;
-    List<int[]> perSecond = latencies.computeIfAbsent(kind, k -> {
-      List<int[]> l = new ArrayList<>();
-      for (int i = 0; i < seconds; i++) l.add(new int[] {0});
-      return java.util.Collections.synchronizedList(l);
+    long v = Math.max(1, Math.min(MAX_MICROS, micros));
+    Histogram[] hs = perSecond.computeIfAbsent(kind, k -> {
+      Histogram[] a = new Histogram[seconds];
+      for (int i = 0; i < seconds; i++) a[i] = new SynchronizedHistogram(MAX_MICROS, 2);
+      return a;
     });
-    synchronized (perSecond) {
-      int[] arr = perSecond.get(s);
-      int n = arr[0];
-      if (n + 1 >= arr.length) arr = Arrays.copyOf(arr, Math.max(16, arr.length * 2));
-      arr[n + 1] = micros;
-      arr[0] = n + 1;
-      perSecond.set(s, arr);
-    }
+    hs[s].recordValue(v);
+    overall.computeIfAbsent(kind, k -> new SynchronizedHistogram(MAX_MICROS, 3)).recordValue(v);
+  }
+
+  /** Returns how many requests of {@code kind} took at least {@code micros}. */
+  public long requestsSlowerThan(String kind, long micros) {
+    Histogram h = overall.get(kind);
+    if (h == null || h.getTotalCount() == 0) return 0;
+    long low = h.lowestEquivalentValue(Math.max(1, Math.min(micros, MAX_MICROS)));
+    return h.getMaxValue() < low ? 0 : h.getCountBetweenValues(low, h.getMaxValue());
   }
 
   public void count(String name, int s) {
@@ -73,35 +87,23 @@ public final class Timeline {
 
   /** Returns the {@code q} quantile (0..1) of latencies of {@code kind} in second {@code s}, in ms; NaN if none. */
   public double quantileMs(String kind, int s, double q) {
-    List<int[]> l = latencies.get(kind);
-    if (l == null) return Double.NaN;
-    int[] arr = l.get(s);
-    return quantile(Arrays.copyOfRange(arr, 1, arr[0] + 1), q);
+    Histogram[] hs = perSecond.get(kind);
+    return hs == null ? Double.NaN : quantile(hs[s], q);
   }
 
   /** Returns the {@code q} quantile over the whole run, in ms. */
   public double quantileMs(String kind, double q) {
-    List<int[]> l = latencies.get(kind);
-    if (l == null) return Double.NaN;
-    int total = 0;
-    for (int[] a : l) total += a[0];
-    int[] all = new int[total];
-    int at = 0;
-    for (int[] a : l) {
-      System.arraycopy(a, 1, all, at, a[0]);
-      at += a[0];
-    }
-    return quantile(all, q);
+    return quantile(overall.get(kind), q);
   }
 
   public long requests(String kind) {
-    List<int[]> l = latencies.get(kind);
-    return l == null ? 0 : l.stream().mapToLong(a -> a[0]).sum();
+    Histogram h = overall.get(kind);
+    return h == null ? 0 : h.getTotalCount();
   }
 
   public long requests(String kind, int s) {
-    List<int[]> l = latencies.get(kind);
-    return l == null ? 0 : l.get(s)[0];
+    Histogram[] hs = perSecond.get(kind);
+    return hs == null ? 0 : hs[s].getTotalCount();
   }
 
   public long total(String counter) {
@@ -123,10 +125,8 @@ public final class Timeline {
     return gauges.keySet();
   }
 
-  private static double quantile(int[] micros, double q) {
-    if (micros.length == 0) return Double.NaN;
-    Arrays.sort(micros);
-    int idx = (int) Math.ceil(q * micros.length) - 1;
-    return micros[Math.max(0, Math.min(micros.length - 1, idx))] / 1000.0;
+  private static double quantile(Histogram h, double q) {
+    if (h == null || h.getTotalCount() == 0) return Double.NaN;
+    return h.getValueAtPercentile(q * 100) / 1000.0;
   }
 }
