@@ -24,6 +24,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.cache.CacheManager;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 
@@ -37,6 +38,7 @@ import org.springframework.context.annotation.Conditional;
 @ConditionalOnClass({CacheManager.class, RedissonClient.class})
 @ConditionalOnProperty(prefix = "spring.shardline", name = "config")
 @Conditional(OnRedisCacheSection.class)
+@EnableConfigurationProperties(ShardlineProperties.class)
 public class ShardlineCacheAutoConfiguration {
 
   /** The Redis client of {@code cache.redis}; absent (and no caches) when the file has none. */
