@@ -1,0 +1,4 @@
+/**
+ * Extension points of cache-aside, such as the value codec.
+ */
+package dev.shardline.cache.spi;
