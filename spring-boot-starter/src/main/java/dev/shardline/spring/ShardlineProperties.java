@@ -13,9 +13,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param config path of the {@code shardline.yaml} to build the DataSource from; nothing is configured without it
  * @param tenant how each web request's tenant is found
  * @param cache the Spring Cache abstraction on Shardline's cache-aside
+ * @param tracing OpenTelemetry spans for routed statements, when the application has an OpenTelemetry bean
  */
 @ConfigurationProperties("spring.shardline")
-public record ShardlineProperties(Path config, @DefaultValue Tenant tenant, @DefaultValue Cache cache) {
+public record ShardlineProperties(
+    Path config, @DefaultValue Tenant tenant, @DefaultValue Cache cache, @DefaultValue Tracing tracing) {
 
   /**
    * How a request's tenant is resolved; the first source that yields one wins, in the order header,
@@ -42,4 +44,12 @@ public record ShardlineProperties(Path config, @DefaultValue Tenant tenant, @Def
    * @param trustedPackages packages of cached value types besides the application's own and {@code java.*}
    */
   public record Cache(@DefaultValue("true") boolean enabled, @DefaultValue List<String> trustedPackages) {}
+
+  /**
+   * Spans per routed statement.
+   *
+   * @param enabled whether statements are traced when an OpenTelemetry bean exists
+   * @param tenant whether spans carry the tenant id ({@code shardline.tenant}); off by default, tenant ids may be personal data
+   */
+  public record Tracing(@DefaultValue("true") boolean enabled, @DefaultValue("false") boolean tenant) {}
 }

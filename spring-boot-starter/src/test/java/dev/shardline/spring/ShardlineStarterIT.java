@@ -24,12 +24,26 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cache.CacheManager;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -38,11 +52,29 @@ import org.springframework.test.context.DynamicPropertySource;
  * each) and Redis: DataSource from shardline.yaml, tenant per request, {@code @Cacheable} on
  * cache-aside, Actuator health per endpoint, metrics on Boot's registry.
  */
-@SpringBootTest(classes = StarterDemoApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+@SpringBootTest(classes = {StarterDemoApp.class, ShardlineStarterIT.Otel.class}, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "management.endpoints.web.exposure.include=health",
     "management.endpoint.health.show-details=always",
     "spring.shardline.tenant.path-pattern=/tenants/{tenant}/**"})
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS) // pools and Redis client close before the servers stop
 class ShardlineStarterIT {
+  /** The application's OpenTelemetry: the SDK with W3C propagation and an in-memory exporter. */
+  @TestConfiguration(proxyBeanMethods = false)
+  static class Otel {
+    @Bean
+    InMemorySpanExporter spans() {
+      return InMemorySpanExporter.create();
+    }
+
+    @Bean
+    OpenTelemetry openTelemetry(InMemorySpanExporter spans) {
+      return OpenTelemetrySdk.builder()
+          .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+          .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+          .build();
+    }
+  }
+
   private static PgCluster cluster;
   private static RedisServer redis;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,12 +86,15 @@ class ShardlineStarterIT {
   @Autowired StarterDemoApp.Orders orders;
   @Autowired CacheManager caches;
   @Autowired MeterRegistry registry;
+  @Autowired InMemorySpanExporter spans;
 
   @DynamicPropertySource
   static void servers(DynamicPropertyRegistry props) throws Exception {
-    // Both close themselves in JVM shutdown hooks, after Spring's cached context has closed its pools.
+    // Stopped in JVM shutdown hooks, after @DirtiesContext has closed the application context.
     cluster = PgCluster.start(2, 1);
     redis = RedisServer.start();
+    RedisServer r = redis;
+    Runtime.getRuntime().addShutdownHook(new Thread(r::close, "starter-it-redis"));
     cluster.executeOnPrimaries("CREATE TABLE orders (tenant_id text NOT NULL, id bigint NOT NULL, status text, PRIMARY KEY (tenant_id, id))");
     Path yaml = cluster.writeShardlineYaml(Files.createTempDirectory("starter-it").resolve("shardline.yaml"),
         "tables:\n  sharded: { orders: tenant_id }\ncache:\n  redis: { address: \"" + redis.address() + "\" }\n");
@@ -67,8 +102,13 @@ class ShardlineStarterIT {
   }
 
   private JsonNode get(String path, String tenantHeader) throws Exception {
+    return get(path, tenantHeader, null);
+  }
+
+  private JsonNode get(String path, String tenantHeader, String traceparent) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10));
     if (tenantHeader != null) b.header("X-Tenant-Id", tenantHeader);
+    if (traceparent != null) b.header("traceparent", traceparent);
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     JsonNode body = r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
     return JSON.createObjectNode().put("http", r.statusCode()).set("body", body);
@@ -156,4 +196,38 @@ class ShardlineStarterIT {
     assertThat(registry.find("hikaricp.connections.active").gauges()).isNotEmpty();
   }
 
+
+  @Test
+  void tracing_requestWithW3cTraceparent_statementSpanNamesTheShard() throws Exception {
+    String t = run + "-trace";
+    insert(t, 42, "traced");
+    cluster.awaitReplication(Duration.ofSeconds(10));
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String callerSpan = "00f067aa0ba902b7";
+
+    JsonNode r = get("/tenants/" + t + "/orders/42", null, "00-" + traceId + "-" + callerSpan + "-01");
+    assertThat(r.get("http").asInt()).isEqualTo(200);
+
+    List<SpanData> trace = spans.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).toList();
+    SpanData server = trace.stream().filter(s -> s.getKind() == SpanKind.SERVER).findFirst().orElseThrow();
+    assertThat(server.getParentSpanId()).isEqualTo(callerSpan);
+    SpanData statement = trace.stream().filter(s -> s.getName().equals("shardline SELECT")).findFirst().orElseThrow();
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.shard")))
+        .isEqualTo("shard-" + ds.config().buckets().shardIndexOf(t));
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.endpoint.role"))).isNotBlank();
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.route.reason"))).contains(t);
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.tenant"))).as("tenant only when enabled").isNull();
+    assertThat(trace).as("the statement span descends from the server span")
+        .anyMatch(s -> s.getSpanId().equals(statement.getParentSpanId()));
+  }
+
+  @Test
+  void tracing_statementWithoutTenant_spanRecordsTheRejection() throws Exception {
+    spans.reset();
+    assertThat(get("/orders/991", null, "00-" + "5bf92f3577b34da6a3ce929d0e0e4736" + "-00f067aa0ba902b7-01").get("http").asInt()).isEqualTo(500);
+    SpanData statement = spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("shardline SELECT")).findFirst().orElseThrow();
+    assertThat(statement.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(statement.getAttributes().get(AttributeKey.booleanKey("shardline.rejected"))).isTrue();
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("db.response.status_code"))).isEqualTo("SL001");
+  }
 }
