@@ -162,4 +162,10 @@ class OrdersServiceIT {
     Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> get("/ready").statusCode() == 200);
     assertThat(get("/metrics").body()).contains("http_server_requests_seconds_count");
   }
+
+  @Test
+  void metrics_tenantRequest_countedPerTenantAndOutcome() throws Exception {
+    get("/tenants/metrics-t/orders/1");
+    assertThat(get("/metrics").body()).containsPattern("shardline_tenant_requests_seconds_count\\{[^}]*tenant=\"metrics-t\"[^}]*\\} 1");
+  }
 }
