@@ -139,6 +139,11 @@ class ShardlineStarterIT {
       assertThat(shard.get("replica-0").get("details").has("lagMillis")).isTrue();
     }
     assertThat(shardline.get("components").size()).isEqualTo(2);
+
+    Tenants.call(run + "-h", () -> orders.find(1)); // creates the "order" cache if no test has yet
+    JsonNode cache = get("/actuator/health", null).get("body").get("components").get("shardlineCache");
+    assertThat(cache.get("status").asText()).isEqualTo("UP");
+    assertThat(cache.get("details").get("order").get("breaker").asText()).isEqualTo("closed");
   }
 
   @Test
