@@ -1,7 +1,6 @@
 package dev.shardline.spring.internal;
 
 import dev.shardline.spring.spi.TenantResolver;
-import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import java.util.Optional;
 import org.springframework.http.server.PathContainer;
@@ -40,10 +39,5 @@ public final class TenantResolvers {
 
   private static Optional<String> nonBlank(String s) {
     return s == null || s.isBlank() ? Optional.empty() : Optional.of(s.trim());
-  }
-
-  /** Returns the request's tenant through {@code resolver}, for logging and tests. */
-  static Optional<String> of(TenantResolver resolver, HttpServletRequest request) {
-    return resolver.resolve(request);
   }
 }

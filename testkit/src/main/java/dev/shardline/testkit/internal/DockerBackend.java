@@ -4,7 +4,6 @@ import dev.shardline.testkit.PgBackend;
 import dev.shardline.testkit.PgNode;
 import java.util.ArrayList;
 import java.util.List;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
@@ -40,15 +39,6 @@ public final class DockerBackend implements PgBackend {
 
   private final Network network = Network.newNetwork();
   private final List<GenericContainer<?>> containers = new ArrayList<>();
-
-  /** Returns true when a Docker engine answers (Testcontainers' own probe). */
-  public static boolean available() {
-    try {
-      return DockerClientFactory.instance().isDockerAvailable();
-    } catch (Throwable e) {
-      return false;
-    }
-  }
 
   @Override
   public String name() {
