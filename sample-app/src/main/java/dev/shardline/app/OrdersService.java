@@ -52,8 +52,10 @@ public final class OrdersService implements AutoCloseable {
   private final List<ReadinessCheck> checks;
   private final PrometheusMeterRegistry registry;
   private final ObjectMapper json;
+  private final RequestTracing tracing;
 
   private OrdersService(Builder b) throws IOException {
+    this.tracing = b.tracing;
     this.json = b.json;
     this.store = b.store;
     this.reader = b.reader != null ? b.reader : store::find;
@@ -97,6 +99,7 @@ public final class OrdersService implements AutoCloseable {
     String route = "other";
     String tenant = null;
     int status = 500;
+    RequestTracing.Request span = tracing.start(ex);
     try {
       ex.getResponseHeaders().set("X-Request-Id", requestId);
       String path = ex.getRequestURI().getPath();
@@ -126,6 +129,7 @@ public final class OrdersService implements AutoCloseable {
           .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       // Per-tenant RED without a histogram: one series per tenant and outcome keeps the cardinality
       // at the number of tenants (bounded in the demo; put a cap in front of it for open tenant sets).
+      span.end(route, tenant, status);
       if (tenant != null) {
         Timer.builder("shardline.tenant.requests").tag("tenant", tenant).tag("outcome", status >= 500 ? "error" : "ok")
             .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -237,6 +241,7 @@ public final class OrdersService implements AutoCloseable {
     private OrderReader reader;
     private AnalyticsView analytics;
     private TenantRateLimiter limiter;
+    private RequestTracing tracing = RequestTracing.NONE;
     private final List<ReadinessCheck> checks = new ArrayList<>();
 
     private Builder(OrderStore store, PrometheusMeterRegistry registry) {
@@ -261,6 +266,12 @@ public final class OrdersService implements AutoCloseable {
 
     public Builder limiter(TenantRateLimiter l) {
       limiter = l;
+      return this;
+    }
+
+    /** Traces requests with {@code otel}, continuing W3C {@code traceparent}; spans name the tenant's shard. */
+    public Builder tracing(io.opentelemetry.api.OpenTelemetry otel, dev.shardline.config.ShardlineConfig config) {
+      tracing = new RequestTracing(otel, config);
       return this;
     }
 

@@ -11,6 +11,15 @@ import dev.shardline.testkit.PgCluster;
 import dev.shardline.testkit.RedisServer;
 import dev.shardline.testkit.WithPgCluster;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,6 +50,7 @@ class OrdersServiceIT {
   private RedisServer redisServer;
   private RedissonClient redis;
   private OrdersService service;
+  private final InMemorySpanExporter spans = InMemorySpanExporter.create();
 
   OrdersServiceIT(PgCluster cluster) {
     this.cluster = cluster;
@@ -63,6 +73,9 @@ class OrdersServiceIT {
         .settings(AppSettings.ofDefaults().withPort(0).withRateLimit(20))
         .limiter(new TenantRateLimiter(redis, 20))
         .check(new ShardReadiness(ds))
+        .tracing(OpenTelemetrySdk.builder()
+            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build(), cfg)
         .start();
   }
 
@@ -161,6 +174,21 @@ class OrdersServiceIT {
     }
     Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> get("/ready").statusCode() == 200);
     assertThat(get("/metrics").body()).contains("http_server_requests_seconds_count");
+  }
+
+  @Test
+  void tracing_w3cTraceparent_serverSpanContinuesTheTraceAndNamesTheShard() throws Exception {
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(service.baseUri().resolve("/tenants/trace-t/orders/1"))
+        .header("traceparent", "00-" + traceId + "-b7ad6b7169203331-01").GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(404);
+    SpanData server = Awaitility.await().atMost(Duration.ofSeconds(5)).until(
+        () -> spans.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).findFirst().orElse(null), s -> s != null);
+    assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
+    assertThat(server.getParentSpanId()).isEqualTo("b7ad6b7169203331");
+    assertThat(server.getName()).isEqualTo("GET /tenants/{t}/orders/{id}");
+    assertThat(server.getAttributes().get(AttributeKey.stringKey("shardline.shard")))
+        .isEqualTo("shard-" + ds.config().buckets().shardIndexOf("trace-t"));
   }
 
   @Test
