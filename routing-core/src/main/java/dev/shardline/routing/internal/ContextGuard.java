@@ -19,7 +19,7 @@ final class ContextGuard {
   private static final Set<String> NOT_ALIAS = Set.of("where", "join", "inner", "left", "right", "full", "cross", "natural",
       "on", "using", "group", "order", "limit", "offset", "having", "window", "union", "intersect", "except", "for",
       "returning", "set", "fetch", "lateral", "tablesample", "when", "then", "and", "or", "values", "select", "from",
-      "into", "do", "on", "with", "default");
+      "into", "do", "with", "default");
 
   private record Edit(int at, int remove, String insert) {}
 
@@ -100,7 +100,8 @@ final class ContextGuard {
     int stop = t.size();
     for (int j = end + 1; j < t.size(); j++) {
       Token x = t.get(j);
-      if (x.depth() < depth || x.isPunct(';') || x.depth() == depth && x.isPunct(')')) {
+      // Parentheses carry their outer depth, so only a token shallower than the target ends its statement.
+      if (x.depth() < depth || x.isPunct(';')) {
         stop = j;
         break;
       }

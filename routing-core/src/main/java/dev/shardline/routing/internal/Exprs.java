@@ -14,6 +14,11 @@ import java.util.List;
 final class Exprs {
   /** The setting Shardline's own conditions compare with; the one-argument form only (policies use two). */
   static final String CONTEXT_SETTING = "shardline.tenant";
+  /**
+   * The statement's markers are numbered from here in the probe: PostgreSQL 15 prints subplan
+   * results as {@code $0, $1, ...} too, so low numbers would be ambiguous.
+   */
+  static final int PARAM_OFFSET = 1000;
 
   private Exprs() {}
 
@@ -102,7 +107,9 @@ final class Exprs {
     t = uncast(t);
     if (t.size() == 1) {
       Token x = t.get(0);
-      if (x.type() == Type.PARAM) return KeyRef.param(x.param() - 1);
+      if (x.type() == Type.PARAM && x.text().equals("?")) return KeyRef.param(x.param() - 1);
+      // In plans, $n below the offset are the executor's own parameters (subplan results), never the statement's.
+      if (x.type() == Type.PARAM) return x.param() > PARAM_OFFSET ? KeyRef.param(x.param() - PARAM_OFFSET - 1) : null;
       if (x.type() == Type.STRING) return KeyRef.literal(x.text());
       if (x.type() == Type.NUMBER && x.text().chars().allMatch(Character::isDigit)) return KeyRef.literal(x.text());
       return null;
@@ -142,6 +149,34 @@ final class Exprs {
     List<Token> right = t.subList(eq + 1, t.size());
     KeyRef k = sourceIfColumn(left, right, alias, relation, column);
     return k != null ? k : sourceIfColumn(right, left, alias, relation, column);
+  }
+
+  /** Whether {@code conjunct} is {@code alias.column = other.tenant_col} for a pinned scan {@code other}. */
+  static boolean joinsPinned(List<Token> conjunct, String alias, String relation, String column, java.util.Map<String, String> pinned) {
+    List<Token> t = strip(conjunct);
+    if (t.isEmpty()) return false;
+    int d = t.get(0).depth();
+    int eq = -1;
+    for (int k = 0; k < t.size(); k++) {
+      Token x = t.get(k);
+      if (x.depth() == d && x.type() == Type.OP && x.text().equals("=")) {
+        if (eq >= 0) return false;
+        eq = k;
+      }
+    }
+    if (eq <= 0 || eq == t.size() - 1) return false;
+    Column a = column(t.subList(0, eq));
+    Column b = column(t.subList(eq + 1, t.size()));
+    return a != null && b != null && (isOwn(a, alias, relation, column) && isPinned(b, alias, pinned)
+        || isOwn(b, alias, relation, column) && isPinned(a, alias, pinned));
+  }
+
+  private static boolean isOwn(Column c, String alias, String relation, String column) {
+    return c.column().equals(column) && (c.qualifier() == null || c.qualifier().equals(alias) || c.qualifier().equals(relation));
+  }
+
+  private static boolean isPinned(Column c, String alias, java.util.Map<String, String> pinned) {
+    return c.qualifier() != null && !c.qualifier().equals(alias) && c.column().equals(pinned.get(c.qualifier()));
   }
 
   private static KeyRef sourceIfColumn(List<Token> col, List<Token> value, String alias, String relation, String column) {

@@ -25,7 +25,7 @@ final class FunctionPolicy {
       "pg_drop_", "pg_replication_", "pg_logical_", "pg_terminate", "pg_cancel", "pg_reload", "pg_rotate", "pg_switch",
       "pg_promote", "pg_file_", "pg_backup_", "pg_start_backup", "pg_stop_backup", "pg_wal_replay", "dblink");
   /** SQL syntax that looks like a call but is not a pg_proc function. */
-  private static final Set<String> SYNTAX = Set.of(
+  private static final Set<String> SYNTAX = Set.copyOf(List.of(
       "coalesce", "nullif", "greatest", "least", "cast", "trim", "extract", "position", "substring", "overlay", "treat",
       "xmlelement", "xmlforest", "xmlconcat", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmlexists", "xmlattributes",
       "grouping", "row", "array", "exists", "any", "all", "some", "in", "values", "varying", "precision", "collation",
@@ -38,7 +38,7 @@ final class FunctionPolicy {
       "both", "leading", "trailing", "preceding", "following", "current", "unbounded", "exclude", "ties", "others",
       "subplan", "hashed", "initplan", "name", "content", "document", "standalone", "version", "no", "value", "yes",
       "varchar", "char", "character", "numeric", "decimal", "timestamp", "time", "bit", "float", "table", "matched",
-      "primary", "references", "unique", "check", "constraint", "add", "column", "alter", "create", "index");
+      "primary", "references", "unique", "check", "constraint", "add", "column", "alter", "create", "index"));
 
   private final Set<String> trusted;
 

@@ -54,29 +54,40 @@ final class IsolationCheck {
       if (type.equals("Foreign Scan") || type.equals("Custom Scan")) problems.add("its plan has a " + type + " Shardline cannot inspect");
     }
 
-    // alias -> tenant column of a scan pinned to a tenant (for INSERT ... SELECT outputs)
+    // alias -> tenant column of a scan pinned to a tenant (for INSERT ... SELECT outputs and join parameters)
     Map<String, String> pinned = new HashMap<>();
+    List<PlanFacts.Scan> open = new ArrayList<>();
     for (PlanFacts.Scan s : plan.scans()) {
       String table = catalog.shardedTableOf(s.relation());
       if (table == null) continue;
       sharded.add(table);
-      String col = rules.tenantColumnOf(table);
-      KeyRef k = null;
-      for (String q : s.quals()) {
-        for (List<Token> c : Exprs.conjuncts(Exprs.lexPlan(q))) {
-          k = Exprs.equality(c, s.alias(), s.relation(), col);
-          if (k != null) break;
-        }
-        if (k != null) break;
-      }
+      KeyRef k = pinnedBy(s, rules.tenantColumnOf(table), null);
       if (k == null) {
-        problems.add("its reference to " + table + (s.alias().equals(s.relation()) ? "" : " (as " + s.alias() + ")")
-            + " is not restricted to one tenant: add " + s.alias() + "." + col + " = ? to that reference's own conditions"
-            + " (a tenant key on another table does not cover it)");
+        open.add(s);
       } else {
         keys.add(k);
-        pinned.put(s.alias(), col);
+        pinned.put(s.alias(), rules.tenantColumnOf(table));
       }
+    }
+    // A scan run once per outer row (nested loop, LATERAL) may be pinned by equality with a pinned scan's tenant column.
+    for (boolean progress = true; progress && !open.isEmpty(); ) {
+      progress = false;
+      for (java.util.Iterator<PlanFacts.Scan> it = open.iterator(); it.hasNext(); ) {
+        PlanFacts.Scan s = it.next();
+        String col = rules.tenantColumnOf(catalog.shardedTableOf(s.relation()));
+        if (pinnedBy(s, col, pinned) != null) {
+          pinned.put(s.alias(), col);
+          it.remove();
+          progress = true;
+        }
+      }
+    }
+    for (PlanFacts.Scan s : open) {
+      String table = catalog.shardedTableOf(s.relation());
+      String col = rules.tenantColumnOf(table);
+      problems.add("its reference to " + table + (s.alias().equals(s.relation()) ? "" : " (as " + s.alias() + ")")
+          + " is not restricted to one tenant: add " + s.alias() + "." + col + " = ? to that reference's own conditions"
+          + " (a tenant key on another table does not cover it)");
     }
 
     int valuesInserts = 0;
@@ -90,7 +101,8 @@ final class IsolationCheck {
       switch (m.operation()) {
         case "Insert" -> valuesInserts += checkInsert(text, m, table, catalog, pinned, keys, problems);
         case "Update", "Delete" -> {
-          if (plan.scans().stream().noneMatch(s -> s.alias().equals(m.alias()) && table.equals(catalog.shardedTableOf(s.relation())))) {
+          // Inheritance and partitions give the target's scans their own aliases; every scan was checked above.
+          if (plan.scans().stream().noneMatch(s -> table.equals(catalog.shardedTableOf(s.relation())))) {
             problems.add("its " + m.operation().toUpperCase() + " of " + table + " reads no tenant-restricted rows of it");
           }
         }
@@ -119,6 +131,22 @@ final class IsolationCheck {
     }
     String violation = problems.isEmpty() ? null : String.join("; ", new LinkedHashSet<>(problems));
     return new Verdict(List.copyOf(keys), violation, Set.copyOf(sharded), Set.copyOf(broadcastWrites), write);
+  }
+
+  /**
+   * Returns the tenant source an AND-level condition of {@code s} pins {@code col} to; with
+   * {@code pinned}, a {@code col = alias.tenant_col} equality with an already pinned scan counts
+   * (returned as a context-free marker, since that scan's key covers it).
+   */
+  private static KeyRef pinnedBy(PlanFacts.Scan s, String col, Map<String, String> pinned) {
+    for (String q : s.quals()) {
+      for (List<Token> c : Exprs.conjuncts(Exprs.lexPlan(q))) {
+        KeyRef k = Exprs.equality(c, s.alias(), s.relation(), col);
+        if (k != null && pinned == null) return k;
+        if (pinned != null && Exprs.joinsPinned(c, s.alias(), s.relation(), col, pinned)) return KeyRef.literal("");
+      }
+    }
+    return null;
   }
 
   /** Checks the tenant column an INSERT writes; returns 1 when it came from a multi-row VALUES list. */

@@ -19,6 +19,7 @@ import java.util.StringJoiner;
  * shard primary, tried in order, so analysis never waits on the application's pools.
  */
 final class PlanProbe implements AutoCloseable {
+  private static final java.util.concurrent.atomic.AtomicLong COUNTER = new java.util.concurrent.atomic.AtomicLong();
   private final List<Endpoint> primaries;
   private final HikariDataSource[] pools;
 
@@ -53,31 +54,33 @@ final class PlanProbe implements AutoCloseable {
 
   /** Returns the JSON of the generic plan of {@code sql} ({@code $n} parameters, as many as {@code params}). */
   String explain(Connection c, String sql, int params, String typeList) throws SQLException {
+    String name = "shardline_probe_" + COUNTER.incrementAndGet();
     boolean auto = c.getAutoCommit();
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
       st.execute("SET TRANSACTION READ ONLY");
       st.execute("SET LOCAL plan_cache_mode = force_generic_plan");
-      try (PreparedStatement prep = c.prepareStatement("PREPARE shardline_probe" + typeList + " AS " + sql)) {
+      // Statements restricted by the tenant context read this setting; at execution it is set per connection.
+      st.execute("SET LOCAL " + Exprs.CONTEXT_SETTING + " = ''");
+      try (PreparedStatement prep = c.prepareStatement("PREPARE " + name + typeList + " AS " + sql)) {
         prep.execute();
       }
-      try {
-        StringJoiner args = new StringJoiner(", ", "(", ")");
-        for (int i = 0; i < params; i++) args.add("NULL");
-        try (ResultSet rs = st.executeQuery("EXPLAIN (VERBOSE, COSTS OFF, FORMAT JSON) EXECUTE shardline_probe"
-            + (params > 0 ? args.toString() : ""))) {
-          rs.next();
-          return rs.getString(1);
-        }
-      } finally {
-        st.execute("DEALLOCATE shardline_probe");
+      StringJoiner args = new StringJoiner(", ", "(", ")");
+      for (int i = 0; i < params; i++) args.add("NULL");
+      try (ResultSet rs = st.executeQuery("EXPLAIN (VERBOSE, COSTS OFF, FORMAT JSON) EXECUTE " + name + (params > 0 ? args.toString() : ""))) {
+        rs.next();
+        return rs.getString(1);
       }
     } finally {
-      try {
-        c.rollback();
-      } finally {
-        c.setAutoCommit(auto);
+      // Prepared statements outlive a rollback: drop it after, whether or not PREPARE got that far.
+      c.rollback();
+      c.setAutoCommit(true);
+      try (Statement st = c.createStatement()) {
+        st.execute("DEALLOCATE " + name);
+      } catch (SQLException ignored) {
+        // PREPARE itself failed: there is nothing to drop
       }
+      c.setAutoCommit(auto);
     }
   }
 

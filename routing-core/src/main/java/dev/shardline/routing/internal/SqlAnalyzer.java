@@ -97,6 +97,14 @@ public final class SqlAnalyzer {
         return Analysis.unverifiable(sql, "it contains '" + t.text() + "' (JDBC escape syntax or a character PostgreSQL does not accept)", text);
       }
     }
+    if (text.hasDollarParams()) {
+      return Analysis.unverifiable(sql, "it uses $n markers; JDBC statements bind parameters with ?", text);
+    }
+    int subqueries = 0;
+    for (Token t : text.tokens) if (t.is("select") || t.is("join")) subqueries++;
+    if (subqueries > 300) {
+      return Analysis.unverifiable(sql, "it has " + subqueries + " SELECTs/JOINs; Shardline analyses at most 300 in one statement", text);
+    }
     String verb = text.verb;
     if (verb.equals("explain")) return explain(sql, text);
     if (DML.contains(verb)) {
@@ -177,17 +185,19 @@ public final class SqlAnalyzer {
 
   /** EXPLAINs with untyped parameters first; a parameter whose type cannot be inferred is retried as text. */
   private String explainWithTypes(Connection c, SqlText text) throws SQLException {
-    String body = text.forPrepare();
-    int n = text.prepareParams();
+    int off = Exprs.PARAM_OFFSET;
+    String body = text.forPrepare(off);
+    int n = off + text.params;
     String[] types = new String[n];
-    Arrays.fill(types, "unknown");
+    Arrays.fill(types, 0, off, "text");
+    Arrays.fill(types, off, n, "unknown");
     for (int attempt = 0; ; attempt++) {
-      String typeList = n == 0 || attempt == 0 ? "" : "(" + String.join(", ", types) + ")";
+      String typeList = "(" + String.join(",", types) + ")";
       try {
-        return probe.explain(c, body.isEmpty() ? body : body, n, typeList);
+        return probe.explain(c, body, n, typeList);
       } catch (SQLException e) {
         Matcher m = PARAM_TYPE.matcher(String.valueOf(e.getMessage()));
-        if (!"42P18".equals(e.getSQLState()) || !m.find() || attempt > n) {
+        if (!"42P18".equals(e.getSQLState()) || !m.find() || attempt > text.params) {
           throw new SQLException("shardline - PostgreSQL rejected the statement while Shardline analysed it: " + e.getMessage()
               + " Statement: " + Router.abbreviate(text.sql), e.getSQLState(), e);
         }

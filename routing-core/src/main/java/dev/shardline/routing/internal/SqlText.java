@@ -53,6 +53,11 @@ final class SqlText {
    * {@code ??} stays as pgJDBC expects it (it sends {@code ?}).
    */
   String forPrepare() {
+    return forPrepare(0);
+  }
+
+  /** As {@link #forPrepare()}, numbering the markers from {@code offset + 1}. */
+  String forPrepare(int offset) {
     StringBuilder b = new StringBuilder(sql.length() + 16);
     int last = 0;
     int end = sql.length();
@@ -60,7 +65,7 @@ final class SqlText {
     for (Token t : tokens) {
       if (t.start() >= end) break;
       if (t.type() == Type.PARAM && t.text().equals("?")) {
-        b.append(sql, last, t.start()).append('$').append(t.param());
+        b.append(sql, last, t.start()).append('$').append(offset + t.param());
         last = t.end();
       }
     }
@@ -68,11 +73,10 @@ final class SqlText {
     return b.toString();
   }
 
-  /** The highest {@code $n} a PREPARE of {@link #forPrepare()} has. */
-  int prepareParams() {
-    int p = params;
-    for (Token t : tokens) if (t.type() == Type.PARAM && !t.text().equals("?")) p = Math.max(p, t.param());
-    return p;
+  /** Whether the text uses server-side {@code $n} markers itself (pgJDBC would send them unbound). */
+  boolean hasDollarParams() {
+    for (Token t : tokens) if (t.type() == Type.PARAM && !t.text().equals("?")) return true;
+    return false;
   }
 
   /**

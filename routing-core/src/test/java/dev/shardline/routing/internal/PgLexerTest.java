@@ -39,6 +39,7 @@ class PgLexerTest {
     assertThat(s.statements).isEqualTo(1);
     assertThat(s.params).isEqualTo(1);
     assertThat(s.forPrepare()).isEqualTo("SELECT $tag$ ; ? $$ $tag$, /* a /* nested ; ? */ still */ $1 ");
+    assertThat(s.forPrepare(1000)).isEqualTo("SELECT $tag$ ; ? $$ $tag$, /* a /* nested ; ? */ still */ $1001 ");
   }
 
   @Test
@@ -73,7 +74,8 @@ class PgLexerTest {
   void conjuncts_splitOnlyAtTopLevelAnd() {
     List<List<Token>> c = Exprs.conjuncts(Exprs.lexPlan("((o.tenant_id = $1) AND ((o.a = 1) OR (o.b = 2)))"));
     assertThat(c).hasSize(2);
-    assertThat(Exprs.equality(c.get(0), "o", "orders", "tenant_id")).isEqualTo(KeyRef.param(0));
+    assertThat(Exprs.equality(c.get(0), "o", "orders", "tenant_id")).isNull();
+    assertThat(Exprs.equality(Exprs.lexPlan("(o.tenant_id = $1001)"), "o", "orders", "tenant_id")).isEqualTo(KeyRef.param(0));
     assertThat(Exprs.conjuncts(Exprs.lexPlan("((o.tenant_id = $1) OR (o.b = 2))"))).hasSize(1);
     assertThat(Exprs.equality(Exprs.conjuncts(Exprs.lexPlan("((o.tenant_id = $1) OR (o.b = 2))")).get(0), "o", "orders", "tenant_id"))
         .isNull();
@@ -83,7 +85,7 @@ class PgLexerTest {
   void equality_readsLiteralsCastsAndTheContextSetting() {
     assertThat(Exprs.equality(Exprs.lexPlan("(orders.tenant_id = 'alice'::text)"), "orders", "orders", "tenant_id"))
         .isEqualTo(KeyRef.literal("alice"));
-    assertThat(Exprs.equality(Exprs.lexPlan("((o.tenant_id)::text = ($2)::text)"), "o", "orders", "tenant_id")).isEqualTo(KeyRef.param(1));
+    assertThat(Exprs.equality(Exprs.lexPlan("((o.tenant_id)::text = ($1002)::text)"), "o", "orders", "tenant_id")).isEqualTo(KeyRef.param(1));
     assertThat(Exprs.equality(Exprs.lexPlan("(o.tenant_id = (current_setting('shardline.tenant'::text))::bigint)"), "o", "orders",
         "tenant_id")).isEqualTo(KeyRef.ofContext());
     // The two-argument form is what RLS policies use; it is no proof of the analysis.
