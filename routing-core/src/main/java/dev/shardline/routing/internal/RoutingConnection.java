@@ -320,6 +320,18 @@ final class RoutingConnection extends ConnectionPlumbing {
    * transaction rows on several shards are refused before anything runs.
    */
   Map<Integer, List<Integer>> groupByShard(Analysis a, List<Params> rows) throws SQLException {
+    try {
+      return groupRows(a, rows);
+    } catch (SQLException e) {
+      if (!autoCommit && txFailure == null) txFailure = e;
+      throw e;
+    }
+  }
+
+  private Map<Integer, List<Integer>> groupRows(Analysis a, List<Params> rows) throws SQLException {
+    if (txFailure != null && !autoCommit) {
+      throw new SQLException("current transaction is aborted, commands ignored until end of transaction block", "25P02", txFailure);
+    }
     Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
     Object context = Tenants.current();
     for (int i = 0; i < rows.size(); i++) {
@@ -602,19 +614,15 @@ final class RoutingConnection extends ConnectionPlumbing {
     close();
   }
 
+  /**
+   * Refused: a different search path changes which tables the statements name, and Shardline
+   * proves isolation against the shards' default one. Qualify names instead.
+   */
   @Override
   public void setSchema(String schema) throws SQLException {
     checkOpen();
-    if (sessionSql == null) sessionSql = new ArrayList<>();
-    String sql = "SET search_path TO " + quoteIdent(schema);
-    sessionSql.add(sql);
-    for (Connection c : held) {
-      if (c != null) {
-        try (Statement st = c.createStatement()) {
-          st.execute(sql);
-        }
-      }
-    }
+    throw new dev.shardline.routing.UnverifiableStatementException("setSchema(" + schema + ") would change name resolution on "
+        + "pooled connections; Shardline analyses statements against the default search_path. Qualify table names instead.");
   }
 
   private static String quoteIdent(String s) {
