@@ -22,7 +22,9 @@ public record RoutingSettings(
     Duration breakerWaitInOpen,
     StartupCheck startupCheck,
     int analysisCacheSize,
-    java.util.Set<String> trustedFunctions) {
+    java.util.Set<String> trustedFunctions,
+    Isolation isolation,
+    StartupCheck rlsBypassCheck) {
 
   public RoutingSettings {
     trustedFunctions = java.util.Set.copyOf(trustedFunctions);
@@ -39,7 +41,8 @@ public record RoutingSettings(
   /** Binds the {@code routing:} section; a missing section means defaults. */
   public static RoutingSettings from(ConfigNode n) {
     n.allowOnly("defaultShard", "readPolicy", "readYourWrites", "maxReplicaLag", "healthCheckInterval",
-        "statementTimeout", "connectTimeout", "breaker", "startupCheck", "analysisCacheSize", "trustedFunctions");
+        "statementTimeout", "connectTimeout", "breaker", "startupCheck", "analysisCacheSize", "trustedFunctions",
+        "isolation", "rlsBypassCheck");
     Builder b = builder();
     if (!n.get("defaultShard").isMissing()) b.defaultShard(n.get("defaultShard").string());
     b.readPolicy(n.get("readPolicy").enumOr(ReadPolicy.REPLICA));
@@ -55,6 +58,8 @@ public record RoutingSettings(
     b.startupCheck(n.get("startupCheck").enumOr(StartupCheck.FAIL));
     set(n.get("analysisCacheSize"), v -> b.analysisCacheSize(v.intValue(16, 10_000_000)));
     set(n.get("trustedFunctions"), v -> b.trustedFunctions(v.strings()));
+    b.isolation(n.get("isolation").enumOr(Isolation.ANALYSIS));
+    b.rlsBypassCheck(n.get("rlsBypassCheck").enumOr(StartupCheck.FAIL));
     return n.guard(b::build);
   }
 
@@ -80,6 +85,20 @@ public record RoutingSettings(
     private StartupCheck startupCheck = StartupCheck.FAIL;
     private int analysisCacheSize = 10_000;
     private java.util.Set<String> trustedFunctions = java.util.Set.of();
+    private Isolation isolation = Isolation.ANALYSIS;
+    private StartupCheck rlsBypassCheck = StartupCheck.FAIL;
+
+    /** ANALYSIS (default) or RLS (analysis plus row-level security policies). */
+    public Builder isolation(Isolation v) {
+      isolation = java.util.Objects.requireNonNull(v, "isolation");
+      return this;
+    }
+
+    /** With RLS: FAIL (default) refuses to start when the configured role bypasses row-level security; WARN logs it. */
+    public Builder rlsBypassCheck(StartupCheck v) {
+      rlsBypassCheck = java.util.Objects.requireNonNull(v, "rlsBypassCheck");
+      return this;
+    }
 
     /**
      * Functions (name or schema.name, lower case) that statements may call although Shardline cannot
@@ -168,7 +187,7 @@ public record RoutingSettings(
     public RoutingSettings build() {
       return new RoutingSettings(defaultShard, readPolicy, readYourWrites, maxReplicaLag, healthCheckInterval,
           statementTimeout, connectTimeout, breakerFailureRateThreshold, breakerMinimumCalls, breakerWaitInOpen,
-          startupCheck, analysisCacheSize, trustedFunctions);
+          startupCheck, analysisCacheSize, trustedFunctions, isolation, rlsBypassCheck);
     }
 
     private static void atLeast(String name, Duration v, Duration min) {

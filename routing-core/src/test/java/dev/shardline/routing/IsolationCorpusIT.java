@@ -38,11 +38,13 @@ class IsolationCorpusIT {
   private static final Pattern PLACEHOLDER = Pattern.compile(":([TOX])\\b");
   private static final Pattern SECRET = Pattern.compile("secret-([a-z0-9-]+)-\\d+");
 
-  private final PgCluster cluster;
-  private ShardlineConfig config;
-  private ShardlineDataSource ds;
+  final PgCluster cluster;
+  ShardlineConfig config;
+  ShardlineDataSource admin;
+  /** The DataSource the corpus runs through (the admin one unless a subclass sets another up). */
+  ShardlineDataSource ds;
   /** tenants[shard] = two tenants the shard owns. */
-  private final String[][] tenants = new String[3][2];
+  final String[][] tenants = new String[3][2];
 
   IsolationCorpusIT(PgCluster cluster) {
     this.cluster = cluster;
@@ -53,14 +55,14 @@ class IsolationCorpusIT {
   @BeforeAll
   void setUp() throws SQLException {
     config = ShardlineConfig.fromYaml(RoutingFixture.yaml(cluster, ""));
-    ds = ShardlineDataSource.create(config, RoutingSettings.from(config.section("routing")), new SimpleMeterRegistry());
+    admin = ShardlineDataSource.create(config, RoutingSettings.from(config.section("routing")), new SimpleMeterRegistry());
     int[] found = new int[3];
     for (int i = 0; found[0] + found[1] + found[2] < 6 && i < 10_000; i++) {
       String t = "t" + i;
       int s = config.buckets().shardIndexOf(t);
       if (found[s] < 2) tenants[s][found[s]++] = t;
     }
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+    try (Connection c = admin.getConnection(); Statement s = c.createStatement()) {
       s.execute("DROP TABLE IF EXISTS orders, order_items, currencies CASCADE");
       s.execute("CREATE TABLE orders (tenant_id text NOT NULL, id bigint NOT NULL, amount int NOT NULL, note text, "
           + "status text NOT NULL DEFAULT 'new', ref text UNIQUE, PRIMARY KEY (tenant_id, id))");
@@ -69,15 +71,22 @@ class IsolationCorpusIT {
       s.execute("CREATE TABLE currencies (code text PRIMARY KEY, name text NOT NULL)");
       s.execute("CREATE VIEW v_orders AS SELECT * FROM orders");
       s.execute("CREATE VIEW v_all_notes AS SELECT string_agg(note, ',') AS notes FROM orders");
-      s.execute("CREATE FUNCTION leak_notes() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT string_agg(note, ',') FROM orders); END $$");
+      s.execute("CREATE OR REPLACE FUNCTION leak_notes() RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT string_agg(note, ',') FROM orders); END $$");
       s.execute("INSERT INTO currencies VALUES ('EUR', 'Euro')");
     }
     reseed();
+    ds = corpusDataSource();
+  }
+
+  /** Returns the DataSource the corpus runs through; subclasses change the isolation mode or role. */
+  ShardlineDataSource corpusDataSource() throws SQLException {
+    return admin;
   }
 
   @AfterAll
   void tearDown() {
-    if (ds != null) ds.close();
+    if (ds != null && ds != admin) ds.close();
+    if (admin != null) admin.close();
   }
 
   private void reseed() throws SQLException {

@@ -30,6 +30,9 @@ public final class Engine implements AutoCloseable {
   private final List<EndpointPool> endpoints = new ArrayList<>();
   private final SqlAnalyzer analyzer;
   private final PlanProbe planProbe;
+  /** The shardline.tenant each physical connection holds, so a borrow for the same tenant skips setting it. */
+  private final com.github.benmanes.caffeine.cache.Cache<Object, String> physicalTenant =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().build();
   private final RoutingMetrics metrics;
   private final Router router;
   private final WriteTracker writes = new WriteTracker();
@@ -52,13 +55,31 @@ public final class Engine implements AutoCloseable {
         for (Endpoint r : s.replicas()) replicas.add(pool(r, shards.size(), s, registry));
         shards.add(new Shard(shards.size(), s.name(), primary, replicas));
       }
-      this.router = new Router(config.buckets(), defaultShard, settings.readPolicy(), analyzer, metrics);
+      this.router = new Router(config.buckets(), defaultShard, settings.readPolicy(), analyzer, metrics,
+          settings.isolation() == dev.shardline.routing.Isolation.RLS);
       this.monitor = new ReplicaMonitor(shards, settings.healthCheckInterval(), settings.maxReplicaLag(), writes);
       monitor.checkAllNow();
+      if (settings.isolation() == dev.shardline.routing.Isolation.RLS) checkRlsRoles();
       this.scatter = new ScatterEngine(config, shards);
     } catch (RuntimeException e) {
       endpoints.forEach(EndpointPool::close);
       throw e;
+    }
+  }
+
+  /** Row-level security means nothing to a role that bypasses it: refuse to start (or warn) as one. */
+  private void checkRlsRoles() {
+    for (Shard s : shards) {
+      try (Connection c = s.primary.acquire()) {
+        String why = dev.shardline.routing.RowLevelSecurity.bypassReason(c);
+        if (why == null) continue;
+        String msg = s.name + " - routing.isolation is rls but " + why + ", which PostgreSQL never holds to row-level security; "
+            + "connect as an ordinary application role, or set routing.rlsBypassCheck: warn";
+        if (settings.rlsBypassCheck() == StartupCheck.FAIL) throw new ShardlineRoutingException(msg);
+        LOG.warn(msg);
+      } catch (SQLException e) {
+        LOG.warn("{} - could not check the role for row-level security: {}", s.name, e.getMessage());
+      }
     }
   }
 
@@ -113,6 +134,10 @@ public final class Engine implements AutoCloseable {
 
   SqlAnalyzer analyzer() {
     return analyzer;
+  }
+
+  com.github.benmanes.caffeine.cache.Cache<Object, String> physicalTenant() {
+    return physicalTenant;
   }
 
   Router router() {

@@ -37,6 +37,17 @@ final class IsolationCheck {
     this.functions = functions;
   }
 
+  /** Returns the functions the statement text calls that are not allowed (checked before asking the server). */
+  Set<String> disallowedCalls(SqlText text, ShardCatalog catalog) {
+    return functions.disallowedCalls(text.tokens, catalog);
+  }
+
+  /** The message for statements calling {@code calls}. */
+  static String callsViolation(Set<String> calls) {
+    return "it calls " + calls + ", whose body Shardline cannot see (it may read any tenant's rows); only built-in "
+        + "functions are allowed unless listed in routing.trustedFunctions";
+  }
+
   Verdict check(SqlText text, PlanFacts plan, ShardCatalog catalog) {
     List<KeyRef> keys = new ArrayList<>();
     Set<String> sharded = new LinkedHashSet<>();
@@ -46,10 +57,7 @@ final class IsolationCheck {
 
     Set<String> calls = functions.disallowedCalls(text.tokens, catalog);
     for (String e : plan.expressions()) calls.addAll(functions.disallowedCalls(Exprs.lexPlan(e), catalog));
-    if (!calls.isEmpty()) {
-      problems.add("it calls " + calls + ", whose body Shardline cannot see (it may read any tenant's rows); only built-in "
-          + "functions are allowed unless listed in routing.trustedFunctions");
-    }
+    if (!calls.isEmpty()) problems.add(callsViolation(calls));
     for (String type : plan.nodeTypes()) {
       if (type.equals("Foreign Scan") || type.equals("Custom Scan")) problems.add("its plan has a " + type + " Shardline cannot inspect");
     }

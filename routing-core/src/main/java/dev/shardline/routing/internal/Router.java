@@ -31,8 +31,11 @@ final class Router {
   private final ReadPolicy readPolicy;
   private final SqlAnalyzer analyzer;
   private final RoutingMetrics metrics;
+  /** Row-level security on: every routed statement carries its tenant in shardline.tenant. */
+  private final boolean rls;
 
-  Router(BucketMap buckets, int defaultShard, ReadPolicy readPolicy, SqlAnalyzer analyzer, RoutingMetrics metrics) {
+  Router(BucketMap buckets, int defaultShard, ReadPolicy readPolicy, SqlAnalyzer analyzer, RoutingMetrics metrics, boolean rls) {
+    this.rls = rls;
     this.buckets = buckets;
     this.shardNames = buckets.shardNames();
     this.defaultShard = defaultShard;
@@ -84,7 +87,7 @@ final class Router {
     if (context != null) {
       String t = canonicalContext(context);
       int s = buckets.shardIndexOf(context);
-      return Route.one(s, replica, t, "no sharded table; tenant context " + t + " → " + shardNames.get(s));
+      return new Route(Route.Target.ONE, s, replica, t, "no sharded table; tenant context " + t + " → " + shardNames.get(s), null, rls ? t : null);
     }
     int s = txShard >= 0 ? txShard : defaultShard;
     return Route.one(s, replica, null, "no sharded table → " + (txShard >= 0 ? "the transaction's shard " : "default shard ") + shardNames.get(s));
@@ -94,7 +97,8 @@ final class Router {
     metrics.unrestricted();
     LOG.warn("unrestricted statement ({}): {}", reason, abbreviate(a.sql()));
     int s = context != null ? buckets.shardIndexOf(context) : txShard >= 0 ? txShard : defaultShard;
-    return Route.one(s, false, context == null ? null : canonicalContext(context), "unrestricted (" + reason + ") → " + shardNames.get(s));
+    String t = context == null ? null : canonicalContext(context);
+    return new Route(Route.Target.ONE, s, false, t, "unrestricted (" + reason + ") → " + shardNames.get(s), null, rls ? t : null);
   }
 
   /** Routes a statement whose every tenant source is known; they must all be one tenant. */
@@ -140,7 +144,7 @@ final class Router {
     }
     int shard = buckets.shardIndexOf(tenantValue);
     return new Route(Route.Target.ONE, shard, replica, tenant, guardedSql != null ? "tenant context, restricted to the tenant's rows" : "tenant key",
-        guardedSql, a.usesContext() ? tenant : null);
+        guardedSql, rls || a.usesContext() ? tenant : null);
   }
 
   private static String canonicalContext(Object context) throws SQLException {

@@ -81,11 +81,24 @@ final class RoutingConnection extends ConnectionPlumbing {
   /** Makes the physical connection's shardline.tenant setting hold {@code tenant}, skipping the round trip when it does. */
   private void setTenant(EndpointPool pool, Connection c, String tenant) throws SQLException {
     if (tenant == null || tenant.equals(settingTenant[pool.id])) return;
-    try (PreparedStatement ps = c.prepareStatement("SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, false)")) {
-      ps.setString(1, tenant);
-      ps.execute();
+    Object physical = c.isWrapperFor(org.postgresql.core.BaseConnection.class) ? c.unwrap(org.postgresql.core.BaseConnection.class) : c;
+    if (!tenant.equals(engine.physicalTenant().getIfPresent(physical))) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, false)")) {
+        ps.setString(1, tenant);
+        ps.execute();
+      }
+      engine.physicalTenant().put(physical, tenant);
     }
     settingTenant[pool.id] = tenant;
+  }
+
+  private void forgetTenant(Connection c) {
+    try {
+      Object physical = c.isWrapperFor(org.postgresql.core.BaseConnection.class) ? c.unwrap(org.postgresql.core.BaseConnection.class) : c;
+      engine.physicalTenant().invalidate(physical);
+    } catch (SQLException ignored) {
+      // a closed connection is never borrowed again
+    }
   }
 
   private <T> T one(Analysis a, Route r, Exec<T> body) throws SQLException {
@@ -588,6 +601,7 @@ final class RoutingConnection extends ConnectionPlumbing {
           try (Statement st = c.createStatement()) {
             st.execute("RESET ALL");
           }
+          forgetTenant(c);
         }
         c.close();
       } catch (SQLException e) {

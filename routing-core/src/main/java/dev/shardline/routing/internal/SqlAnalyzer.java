@@ -177,6 +177,11 @@ public final class SqlAnalyzer {
 
   private Analysis planned(String sql, SqlText text) throws SQLException {
     ShardCatalog cat = catalog();
+    // Refused before the server sees it: planning alone may run a function (or fail on its privileges).
+    Set<String> calls = check.disallowedCalls(text, cat);
+    if (!calls.isEmpty()) {
+      return new Analysis(sql, Kind.WRITE, java.util.List.of(), IsolationCheck.callsViolation(calls), Set.of(), Set.of(), text);
+    }
     String json = probe.withConnection(c -> explainWithTypes(c, text));
     PlanFacts plan = PlanFacts.parse(json);
     IsolationCheck.Verdict v = check.check(text, plan, cat);
