@@ -21,7 +21,14 @@ public record RoutingSettings(
     int breakerMinimumCalls,
     Duration breakerWaitInOpen,
     StartupCheck startupCheck,
-    int analysisCacheSize) {
+    int analysisCacheSize,
+    java.util.Set<String> trustedFunctions,
+    Isolation isolation,
+    StartupCheck rlsBypassCheck) {
+
+  public RoutingSettings {
+    trustedFunctions = java.util.Set.copyOf(trustedFunctions);
+  }
 
   public static RoutingSettings ofDefaults() {
     return builder().build();
@@ -34,7 +41,8 @@ public record RoutingSettings(
   /** Binds the {@code routing:} section; a missing section means defaults. */
   public static RoutingSettings from(ConfigNode n) {
     n.allowOnly("defaultShard", "readPolicy", "readYourWrites", "maxReplicaLag", "healthCheckInterval",
-        "statementTimeout", "connectTimeout", "breaker", "startupCheck", "analysisCacheSize");
+        "statementTimeout", "connectTimeout", "breaker", "startupCheck", "analysisCacheSize", "trustedFunctions",
+        "isolation", "rlsBypassCheck");
     Builder b = builder();
     if (!n.get("defaultShard").isMissing()) b.defaultShard(n.get("defaultShard").string());
     b.readPolicy(n.get("readPolicy").enumOr(ReadPolicy.REPLICA));
@@ -49,6 +57,9 @@ public record RoutingSettings(
     set(br.get("waitInOpen"), v -> b.breakerWaitInOpen(v.duration()));
     b.startupCheck(n.get("startupCheck").enumOr(StartupCheck.FAIL));
     set(n.get("analysisCacheSize"), v -> b.analysisCacheSize(v.intValue(16, 10_000_000)));
+    set(n.get("trustedFunctions"), v -> b.trustedFunctions(v.strings()));
+    b.isolation(n.get("isolation").enumOr(Isolation.ANALYSIS));
+    b.rlsBypassCheck(n.get("rlsBypassCheck").enumOr(StartupCheck.FAIL));
     return n.guard(b::build);
   }
 
@@ -73,6 +84,37 @@ public record RoutingSettings(
     private Duration breakerWaitInOpen = Duration.ofSeconds(2);
     private StartupCheck startupCheck = StartupCheck.FAIL;
     private int analysisCacheSize = 10_000;
+    private java.util.Set<String> trustedFunctions = java.util.Set.of();
+    private Isolation isolation = Isolation.ANALYSIS;
+    private StartupCheck rlsBypassCheck = StartupCheck.FAIL;
+
+    /** ANALYSIS (default) or RLS (analysis plus row-level security policies). */
+    public Builder isolation(Isolation v) {
+      isolation = java.util.Objects.requireNonNull(v, "isolation");
+      return this;
+    }
+
+    /** With RLS: FAIL (default) refuses to start when the configured role bypasses row-level security; WARN logs it. */
+    public Builder rlsBypassCheck(StartupCheck v) {
+      rlsBypassCheck = java.util.Objects.requireNonNull(v, "rlsBypassCheck");
+      return this;
+    }
+
+    /**
+     * Functions (name or schema.name, lower case) that statements may call although Shardline cannot
+     * see their bodies: declare only functions that touch nothing but the caller's tenant.
+     */
+    public Builder trustedFunctions(java.util.Collection<String> names) {
+      java.util.Set<String> out = new java.util.HashSet<>();
+      for (String n : names) {
+        if (n == null || !n.matches("[a-z_][a-z0-9_$]*(\\.[a-z_][a-z0-9_$]*)?")) {
+          throw new ShardlineConfigException("trustedFunctions entries must be lower-case function names (name or schema.name), was '" + n + "'");
+        }
+        out.add(n);
+      }
+      trustedFunctions = out;
+      return this;
+    }
 
     public Builder defaultShard(String v) {
       defaultShard = v;
@@ -145,7 +187,7 @@ public record RoutingSettings(
     public RoutingSettings build() {
       return new RoutingSettings(defaultShard, readPolicy, readYourWrites, maxReplicaLag, healthCheckInterval,
           statementTimeout, connectTimeout, breakerFailureRateThreshold, breakerMinimumCalls, breakerWaitInOpen,
-          startupCheck, analysisCacheSize);
+          startupCheck, analysisCacheSize, trustedFunctions, isolation, rlsBypassCheck);
     }
 
     private static void atLeast(String name, Duration v, Duration min) {

@@ -11,8 +11,10 @@ public final class SqlStates {
   public static final String CROSS_SHARD_TRANSACTION = "SL002";
   /** The statement's tenant key differs from the tenant in context. */
   public static final String TENANT_MISMATCH = "SL003";
-  /** A statement would write to more than one shard, or cannot be routed as written. */
+  /** A statement names more than one tenant. */
   public static final String UNROUTABLE = "SL004";
+  /** A statement Shardline cannot prove single-tenant (several statements, DO, COPY, PREPARE...). */
+  public static final String UNVERIFIABLE = "SL005";
   /** The endpoint's circuit breaker is open or no connection could be obtained in time (class 08: connection exception). */
   public static final String SHARD_UNAVAILABLE = "08001";
 

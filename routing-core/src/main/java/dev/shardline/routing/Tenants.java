@@ -12,6 +12,7 @@ import java.util.Objects;
 public final class Tenants {
   private static final ThreadLocal<Object> TENANT = new ThreadLocal<>();
   private static final ThreadLocal<Boolean> SCATTER = new ThreadLocal<>();
+  private static final ThreadLocal<String> UNRESTRICTED = new ThreadLocal<>();
 
   /** Work that returns a value and may throw {@code X}. */
   @FunctionalInterface
@@ -76,6 +77,29 @@ public final class Tenants {
   /** Returns true inside {@link #scatter}. */
   public static boolean scatterAllowed() {
     return SCATTER.get() != null;
+  }
+
+  /**
+   * Calls {@code work} with isolation checks off: statements Shardline cannot prove single-tenant
+   * run anyway, on the context tenant's shard (or the default shard). Every such statement is
+   * counted ({@code shardline_statements_unrestricted_total}) and logged with {@code reason}. For
+   * administration and migrations only; never around code that handles tenant input.
+   */
+  public static <T, X extends Exception> T unrestricted(String reason, Work<T, X> work) throws X {
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(work, "work");
+    String previous = UNRESTRICTED.get();
+    UNRESTRICTED.set(reason);
+    try {
+      return work.call();
+    } finally {
+      restore(UNRESTRICTED, previous);
+    }
+  }
+
+  /** Returns the reason given to the enclosing {@link #unrestricted} call, or null outside one. */
+  public static String unrestrictedReason() {
+    return UNRESTRICTED.get();
   }
 
   private static <T> void restore(ThreadLocal<T> local, T previous) {

@@ -4,47 +4,55 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What routing needs to know about one SQL text, computed once and cached: its kind, the tables it
- * touches by class, and where each keyed scope takes its tenant value from.
+ * What routing needs to know about one SQL text, computed once and cached: its kind, the tenant
+ * values every sharded reference is pinned to, and — when the statement cannot be proven to stay
+ * within one tenant — why.
  *
- * @param keys tenant values of keyed scopes (an INSERT has one per row)
- * @param unkeyedTables sharded tables read or written in a scope with no tenant predicate
- * @param problem why the statement could not be analysed, or {@code null}
- * @param guard how to restrict the statement to the context tenant, or null if it cannot be done safely
+ * @param keys where each tenant value comes from (all must be one tenant at execution)
+ * @param violation why the statement could touch another tenant's rows, or {@code null}
+ * @param shardedTables sharded tables the statement touches
+ * @param broadcastWrites broadcast tables it writes (run on every shard primary)
+ * @param text the lexed statement (null for texts the lexer refused)
  */
 record Analysis(
     String sql,
     Kind kind,
-    Set<String> shardedTables,
-    Set<String> broadcastTables,
-    Set<String> otherTables,
     List<KeyRef> keys,
-    List<String> unkeyedTables,
-    boolean allShards,
-    String problem,
-    Guard guard) {
+    String violation,
+    Set<String> shardedTables,
+    Set<String> broadcastWrites,
+    SqlText text) {
 
   /** The statement classes routing treats differently. */
   enum Kind {
-    /** SELECT without row locks, SHOW: a replica may serve it outside transactions. */
+    /** A plan that neither modifies nor locks rows: a replica may serve it outside transactions. */
     READ,
-    /** INSERT/UPDATE/DELETE, SELECT ... FOR UPDATE/SHARE, CALL, COPY: the primary. */
+    /** A plan that modifies or locks rows: the primary. */
     WRITE,
-    /** Schema changes: every shard primary (or the default shard for undeclared tables). */
+    /** Schema changes: every shard primary. */
     DDL,
-    /** SET/RESET: applied to every physical connection the logical connection uses. */
+    /** SET/RESET of an allowed setting: applied to every physical connection the logical connection uses. */
     SESSION,
-    /** BEGIN/COMMIT/ROLLBACK written as SQL. */
+    /** BEGIN/COMMIT/ROLLBACK/SAVEPOINT written as SQL. */
     TCL,
-    /** The parser could not read it: routed only by tenant context. */
-    UNPARSED
+    /** A statement Shardline cannot prove single-tenant at all (DO, COPY, PREPARE, several statements...). */
+    UNVERIFIABLE
   }
 
   boolean touchesSharded() {
     return !shardedTables.isEmpty();
   }
 
-  boolean fullyKeyed() {
-    return !keys.isEmpty() && unkeyedTables.isEmpty();
+  boolean usesContext() {
+    for (KeyRef k : keys) if (k.context()) return true;
+    return false;
+  }
+
+  static Analysis of(String sql, Kind kind, SqlText text) {
+    return new Analysis(sql, kind, List.of(), null, Set.of(), Set.of(), text);
+  }
+
+  static Analysis unverifiable(String sql, String why, SqlText text) {
+    return new Analysis(sql, Kind.UNVERIFIABLE, List.of(), why, Set.of(), Set.of(), text);
   }
 }

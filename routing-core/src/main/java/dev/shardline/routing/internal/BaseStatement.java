@@ -59,6 +59,11 @@ abstract class BaseStatement<S extends Statement> implements Statement {
 
   abstract S create(Connection c) throws SQLException;
 
+  /** A result set whose getStatement() is this logical statement, never the physical one. */
+  ResultSet wrap(ResultSet rs) {
+    return LogicalFacade.resultSet(rs, conn, this);
+  }
+
   void checkOpen() throws SQLException {
     if (closed) throw new SQLException("statement is closed", "HY010");
     conn.checkOpen();
@@ -81,7 +86,7 @@ abstract class BaseStatement<S extends Statement> implements Statement {
   @Override
   public ResultSet getResultSet() throws SQLException {
     checkOpen();
-    return last == null ? null : last.getResultSet();
+    return last == null ? null : wrap(last.getResultSet());
   }
 
   @Override
@@ -110,7 +115,7 @@ abstract class BaseStatement<S extends Statement> implements Statement {
 
   @Override
   public ResultSet getGeneratedKeys() throws SQLException {
-    return lastOrFail().getGeneratedKeys();
+    return wrap(lastOrFail().getGeneratedKeys());
   }
 
   @Override

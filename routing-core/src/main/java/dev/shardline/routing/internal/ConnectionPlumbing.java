@@ -35,7 +35,7 @@ abstract class ConnectionPlumbing implements Connection {
   @Override
   public DatabaseMetaData getMetaData() throws SQLException {
     checkOpen();
-    return anyPhysical().getMetaData();
+    return LogicalFacade.metaData(anyPhysical().getMetaData(), this);
   }
 
   @Override

@@ -82,9 +82,11 @@ final class EndpointPool implements AutoCloseable {
     c.setInitializationFailTimeout(-1);
     c.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, s.connectTimeout().toSeconds())));
     c.addDataSourceProperty("ApplicationName", "shardline");
-    if (!s.statementTimeout().isZero()) {
-      c.addDataSourceProperty("options", "-c statement_timeout=" + s.statementTimeout().toMillis());
-    }
+    // Pinned as session defaults (RESET ALL keeps them): the analysis lexes strings as the server does only with
+    // standard_conforming_strings on.
+    String options = "-c standard_conforming_strings=on";
+    if (!s.statementTimeout().isZero()) options += " -c statement_timeout=" + s.statementTimeout().toMillis();
+    c.addDataSourceProperty("options", options);
     c.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
     return c;
   }

@@ -29,6 +29,11 @@ public final class Engine implements AutoCloseable {
   private final List<Shard> shards = new ArrayList<>();
   private final List<EndpointPool> endpoints = new ArrayList<>();
   private final SqlAnalyzer analyzer;
+  private final PlanProbe planProbe;
+  /** The shardline.tenant each physical connection holds, so a borrow for the same tenant skips setting it. */
+  private final com.github.benmanes.caffeine.cache.Cache<Object, String> physicalTenant =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().build();
+  private final RoutingMetrics metrics;
   private final Router router;
   private final WriteTracker writes = new WriteTracker();
   private final ReplicaMonitor monitor;
@@ -39,9 +44,9 @@ public final class Engine implements AutoCloseable {
     this.config = config;
     this.settings = settings;
     this.defaultShard = settings.defaultShard() == null ? 0 : indexOfShard(config, settings.defaultShard());
-    this.analyzer = new SqlAnalyzer(config.tables(), settings.analysisCacheSize());
-    // The parser's first parse loads the grammar (~0.3 s); do it while we probe the servers.
-    CompletableFuture<Void> warm = CompletableFuture.runAsync(analyzer::warmUp);
+    this.planProbe = new PlanProbe(config.shards().stream().map(ShardSpec::primary).toList());
+    this.analyzer = new SqlAnalyzer(config.tables(), settings.analysisCacheSize(), settings.trustedFunctions(), planProbe);
+    this.metrics = new RoutingMetrics(registry);
     probe(config, settings);
     try {
       for (ShardSpec s : config.shards()) {
@@ -50,14 +55,31 @@ public final class Engine implements AutoCloseable {
         for (Endpoint r : s.replicas()) replicas.add(pool(r, shards.size(), s, registry));
         shards.add(new Shard(shards.size(), s.name(), primary, replicas));
       }
-      this.router = new Router(config.buckets(), config.tables(), defaultShard, settings.readPolicy());
+      this.router = new Router(config.buckets(), defaultShard, settings.readPolicy(), analyzer, metrics,
+          settings.isolation() == dev.shardline.routing.Isolation.RLS);
       this.monitor = new ReplicaMonitor(shards, settings.healthCheckInterval(), settings.maxReplicaLag(), writes);
       monitor.checkAllNow();
+      if (settings.isolation() == dev.shardline.routing.Isolation.RLS) checkRlsRoles();
       this.scatter = new ScatterEngine(config, shards);
-      warm.join();
     } catch (RuntimeException e) {
       endpoints.forEach(EndpointPool::close);
       throw e;
+    }
+  }
+
+  /** Row-level security means nothing to a role that bypasses it: refuse to start (or warn) as one. */
+  private void checkRlsRoles() {
+    for (Shard s : shards) {
+      try (Connection c = s.primary.acquire()) {
+        String why = dev.shardline.routing.RowLevelSecurity.bypassReason(c);
+        if (why == null) continue;
+        String msg = s.name + " - routing.isolation is rls but " + why + ", which PostgreSQL never holds to row-level security; "
+            + "connect as an ordinary application role, or set routing.rlsBypassCheck: warn";
+        if (settings.rlsBypassCheck() == StartupCheck.FAIL) throw new ShardlineRoutingException(msg);
+        LOG.warn(msg);
+      } catch (SQLException e) {
+        LOG.warn("{} - could not check the role for row-level security: {}", s.name, e.getMessage());
+      }
     }
   }
 
@@ -114,6 +136,10 @@ public final class Engine implements AutoCloseable {
     return analyzer;
   }
 
+  com.github.benmanes.caffeine.cache.Cache<Object, String> physicalTenant() {
+    return physicalTenant;
+  }
+
   Router router() {
     return router;
   }
@@ -166,20 +192,35 @@ public final class Engine implements AutoCloseable {
   /** Health of one endpoint. */
   public record EndpointState(String endpoint, String shard, String role, boolean healthy, long lagMillis, String breaker) {}
 
-  /** Explains where {@code sql} goes for {@code tenant} (which fills every tenant-key parameter). */
+  /** Explains where {@code sql} goes for {@code tenant} (which fills every tenant-key parameter, or serves as context). */
   public Explanation explain(String sql, Object tenant) {
-    Analysis a = analyzer.analyze(sql);
+    Analysis a;
+    try {
+      a = analyzer.analyze(sql);
+    } catch (SQLException e) {
+      return new Explanation("invalid", "rejected", List.of(), "-", e.getMessage() + " [SQLState " + e.getSQLState() + "]");
+    } catch (RuntimeException e) {
+      return new Explanation("invalid", "rejected", List.of(), "-", String.valueOf(e.getMessage()));
+    }
     Params p = new Params();
     try {
-      for (KeyRef k : a.keys()) if (k.isParam() && tenant != null) p.set(k.paramIndex() + 1, (ps, i, v, x) -> { }, tenant, null);
-      Object context = a.keys().isEmpty() ? tenant : null;
+      boolean keyed = false;
+      for (KeyRef k : a.keys()) {
+        if (k.isParam() && tenant != null) {
+          p.set(k.paramIndex() + 1, (ps, i, v, x) -> { }, tenant, null);
+          keyed = true;
+        }
+      }
+      Object context = keyed ? null : tenant;
       Route r = router.route(a, p, context, -1, false, false);
       String role = r.target() == Route.Target.ONE ? (r.replica() ? "replica" : "primary") : "primary";
       List<String> names = r.target() == Route.Target.ONE ? List.of(shards.get(r.shard()).name)
           : shards.stream().map(s -> s.name).toList();
-      return new Explanation(a.kind().name().toLowerCase(), r.target().name().toLowerCase(), names, role, router.explain(r, a, p));
+      return new Explanation(a.kind().name().toLowerCase(), r.target().name().toLowerCase(), names, role, router.explain(r, a, p, context));
     } catch (SQLException e) {
       return new Explanation(a.kind().name().toLowerCase(), "rejected", List.of(), "-", e.getMessage() + " [SQLState " + e.getSQLState() + "]");
+    } catch (RuntimeException e) {
+      return new Explanation(a.kind().name().toLowerCase(), "rejected", List.of(), "-", String.valueOf(e.getMessage()));
     }
   }
 
@@ -190,6 +231,7 @@ public final class Engine implements AutoCloseable {
   public void close() {
     monitor.close();
     scatter.close();
+    planProbe.close();
     endpoints.forEach(EndpointPool::close);
   }
 }

@@ -3,31 +3,45 @@ package dev.shardline.routing.internal;
 import dev.shardline.config.BucketMap;
 import dev.shardline.config.TenantHash;
 import dev.shardline.routing.CrossShardException;
+import dev.shardline.routing.CrossTenantException;
+import dev.shardline.routing.InvalidTenantValueException;
 import dev.shardline.routing.ReadPolicy;
 import dev.shardline.routing.SqlStates;
 import dev.shardline.routing.TenantRequiredException;
+import dev.shardline.routing.UnverifiableStatementException;
 import dev.shardline.routing.internal.Analysis.Kind;
 import java.sql.SQLException;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Decides where one execution of an analysed statement goes, from the statement's tenant keys,
- * the thread's tenant context and the connection's transaction state. Fails closed: a statement on
- * a sharded table that names no tenant, with none in context, is rejected rather than scattered.
+ * Decides where one execution of an analysed statement goes. Fails closed: a statement that could
+ * touch another tenant's rows is rejected unless, inside a tenant context, Shardline can restrict
+ * every reference to that tenant (and the restricted statement passes the same check); a statement
+ * naming several tenants is rejected; only {@code Tenants.unrestricted} and, for reads,
+ * {@code Tenants.scatter} opt out.
  */
 final class Router {
+  private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
   private final BucketMap buckets;
-  private final dev.shardline.config.TableRules rules;
   private final List<String> shardNames;
   private final int defaultShard;
   private final ReadPolicy readPolicy;
+  private final SqlAnalyzer analyzer;
+  private final RoutingMetrics metrics;
+  /** Row-level security on: every routed statement carries its tenant in shardline.tenant. */
+  private final boolean rls;
 
-  Router(BucketMap buckets, dev.shardline.config.TableRules rules, int defaultShard, ReadPolicy readPolicy) {
+  Router(BucketMap buckets, int defaultShard, ReadPolicy readPolicy, SqlAnalyzer analyzer, RoutingMetrics metrics, boolean rls) {
+    this.rls = rls;
     this.buckets = buckets;
-    this.rules = rules;
     this.shardNames = buckets.shardNames();
     this.defaultShard = defaultShard;
     this.readPolicy = readPolicy;
+    this.analyzer = analyzer;
+    this.metrics = metrics;
   }
 
   /**
@@ -40,121 +54,112 @@ final class Router {
    */
   Route route(Analysis a, Params params, Object context, int txShard, boolean inTransaction, boolean scatter)
       throws SQLException {
-    if (a.kind() == Kind.UNPARSED) return routeUnparsed(a, context, txShard);
-    if (a.problem() != null) {
-      throw new CrossShardException(a.problem() + ". Statement: " + abbreviate(a.sql()), SqlStates.UNROUTABLE);
+    String unrestricted = dev.shardline.routing.Tenants.unrestrictedReason();
+    boolean replica = a.kind() == Kind.READ && !inTransaction && readPolicy == ReadPolicy.REPLICA;
+    if (a.kind() == Kind.UNVERIFIABLE) {
+      if (unrestricted == null) {
+        metrics.rejected("unverifiable", a.sql());
+        throw new UnverifiableStatementException("Shardline cannot prove this statement stays within one tenant: " + a.violation()
+            + ". Rewrite it, or run it inside Tenants.unrestricted(reason, ...) if it is administration. Statement: " + abbreviate(a.sql()));
+      }
+      return unrestrictedRoute(a, context, txShard, unrestricted);
     }
-    boolean read = a.kind() == Kind.READ;
-    boolean replica = read && !inTransaction && readPolicy == ReadPolicy.REPLICA;
-    if (a.kind() == Kind.DDL) {
-      return a.allShards()
-          ? Route.all("DDL on declared tables runs on every shard primary")
-          : Route.one(defaultShard, false, null, "DDL on undeclared tables runs on the default shard " + shardNames.get(defaultShard));
+    if (a.kind() == Kind.DDL) return Route.all("DDL runs on every shard primary");
+    if (!a.broadcastWrites().isEmpty() && a.violation() == null && !a.touchesSharded()) {
+      return Route.all("write to broadcast tables " + a.broadcastWrites() + " runs on every shard primary");
     }
-    if (a.touchesSharded()) return routeSharded(a, params, context, replica, read, scatter);
-    if (!a.broadcastTables().isEmpty() && a.kind() == Kind.WRITE) {
-      return Route.all("write to broadcast tables " + a.broadcastTables() + " runs on every shard primary");
+    if (a.violation() != null) {
+      if (context != null && a.touchesSharded()) {
+        Analysis g = analyzer.guarded(a);
+        if (g != null && g.violation() == null) return keyed(g, params, context, replica, g.sql());
+      }
+      if (unrestricted != null) return unrestrictedRoute(a, context, txShard, unrestricted);
+      if (scatter && a.kind() == Kind.READ && a.broadcastWrites().isEmpty()) {
+        return Route.scatter(replica, "no single tenant; explicit scatter read over every shard");
+      }
+      metrics.rejected("isolation", a.sql());
+      throw new TenantRequiredException("Statement could reach rows of other tenants: " + a.violation() + ". "
+          + (context == null ? "Add the tenant condition, or run it inside Tenants.run(tenantId, ...) so Shardline restricts it. "
+              : "Inside Tenants.run(" + TenantHash.canonical(context) + ", ...) Shardline could not restrict every reference either. ")
+          + "Statement: " + abbreviate(a.sql()));
     }
+    if (!a.keys().isEmpty()) return keyed(a, params, context, replica, null);
     if (context != null) {
-      String t = TenantHash.canonical(context);
+      String t = canonicalContext(context);
       int s = buckets.shardIndexOf(context);
-      return Route.one(s, replica, t, "no sharded table; tenant context " + t + " → " + shardNames.get(s));
+      return new Route(Route.Target.ONE, s, replica, t, "no sharded table; tenant context " + t + " → " + shardNames.get(s), null, rls ? t : null);
     }
     int s = txShard >= 0 ? txShard : defaultShard;
     return Route.one(s, replica, null, "no sharded table → " + (txShard >= 0 ? "the transaction's shard " : "default shard ") + shardNames.get(s));
   }
 
-  private Route routeSharded(Analysis a, Params params, Object context, boolean replica, boolean read, boolean scatter)
-      throws SQLException {
-    List<KeyRef> keys = a.keys();
-    if (keys.isEmpty()) {
-      if (context != null) {
-        String t = TenantHash.canonical(context);
-        int s = buckets.shardIndexOf(context);
-        if (a.guard() == null) {
-          throw new TenantRequiredException("Statement on sharded table(s) " + a.shardedTables() + " has no tenant condition. "
-              + "Inside Tenants.run(" + t + ", ...) Shardline restricts single-table statements to the tenant by itself, "
-              + "but this one reads several sharded tables or subqueries; add " + tenantColumns(a)
-              + " = ? to it so no other tenant's rows on the shard can be touched. Statement: " + abbreviate(a.sql()));
-        }
-        return new Route(Route.Target.ONE, s, replica, t, "tenant context " + t + " → bucket " + buckets.bucketOf(context) + " → "
-            + shardNames.get(s) + ", restricted to the tenant's rows", a.guard().apply(a.sql(), t));
-      }
-      if (scatter && read) {
-        return Route.scatter(replica, "no tenant key; explicit scatter read over every shard");
-      }
-      throw new TenantRequiredException("Statement on sharded table(s) " + a.shardedTables()
-          + " has no tenant key, so it would reach every shard. Add a condition on the tenant column ("
-          + tenantColumns(a) + " = ?), or run it inside Tenants.run(tenantId, ...)"
-          + (read ? ", or inside Tenants.scatter(...) to read every shard on purpose" : "")
-          + ". Statement: " + abbreviate(a.sql()));
-    }
-    Object first = keys.get(0).resolve(params);
-    if (first == null) throw unbound(a, keys.get(0));
-    int shard = buckets.shardIndexOf(first);
-    String tenant = TenantHash.canonical(first);
-    String contextKey = context == null ? null : TenantHash.canonical(context);
-    for (int i = 0; i < keys.size(); i++) {
-      Object v = i == 0 ? first : keys.get(i).resolve(params);
-      if (v == null) throw unbound(a, keys.get(i));
-      String t = i == 0 ? tenant : TenantHash.canonical(v);
-      if (contextKey != null && !contextKey.equals(t)) {
-        throw new CrossShardException("Statement names tenant " + t + " (" + keys.get(i).describe()
-            + ") but runs inside the context of tenant " + contextKey + "; a tenant context may only touch its own rows. Statement: "
-            + abbreviate(a.sql()), SqlStates.TENANT_MISMATCH);
-      }
-      int s = i == 0 ? shard : buckets.shardIndexOf(v);
-      if (s != shard) {
-        if (scatter && read) {
-          return Route.scatter(replica, "tenants on several shards; explicit scatter read");
-        }
-        throw new CrossShardException("Statement names tenants on different shards: " + tenant + " → " + shardNames.get(shard)
-            + ", " + t + " → " + shardNames.get(s) + "; split it per tenant"
-            + (read ? " or read inside Tenants.scatter(...)" : " (a write must stay on one shard)") + ". Statement: "
-            + abbreviate(a.sql()), SqlStates.CROSS_SHARD_TRANSACTION);
-      }
-      if (!t.equals(tenant)) tenant = null;
-    }
-    // The detailed reason is built only by explain(); this path runs for every statement.
-    return Route.one(shard, replica, tenant, "tenant key");
+  private Route unrestrictedRoute(Analysis a, Object context, int txShard, String reason) throws SQLException {
+    metrics.unrestricted();
+    LOG.warn("unrestricted statement ({}): {}", reason, abbreviate(a.sql()));
+    int s = context != null ? buckets.shardIndexOf(context) : txShard >= 0 ? txShard : defaultShard;
+    String t = context == null ? null : canonicalContext(context);
+    return new Route(Route.Target.ONE, s, false, t, "unrestricted (" + reason + ") → " + shardNames.get(s), null, rls ? t : null);
   }
 
-  /**
-   * Routes a statement the parser could not read: by tenant context only, or to the default shard
-   * when no sharded table name appears in it at all.
-   */
-  private Route routeUnparsed(Analysis a, Object context, int txShard) throws SQLException {
-    if (context != null) {
-      int s = buckets.shardIndexOf(context);
-      return Route.one(s, false, TenantHash.canonical(context), "unparsed statement routed by tenant context → " + shardNames.get(s));
-    }
-    String lower = a.sql().toLowerCase(java.util.Locale.ROOT);
-    for (String t : rules.tenantColumns().keySet()) {
-      if (java.util.regex.Pattern.compile("\\b" + java.util.regex.Pattern.quote(t) + "\\b").matcher(lower).find()) {
-        throw new TenantRequiredException("Shardline cannot parse this statement to find its tenant key (" + a.problem()
-            + ") and it mentions sharded table '" + t + "'. Run it inside Tenants.run(tenantId, ...) so it is routed by context. Statement: "
+  /** Routes a statement whose every tenant source is known; they must all be one tenant. */
+  private Route keyed(Analysis a, Params params, Object context, boolean replica, String guardedSql) throws SQLException {
+    String contextKey = context == null ? null : canonicalContext(context);
+    String tenant = null;
+    Object tenantValue = null;
+    KeyRef first = null;
+    for (KeyRef k : a.keys()) {
+      if (k.context() && context == null) {
+        throw new TenantRequiredException("Statement compares with current_setting('shardline.tenant') but runs outside a tenant "
+            + "context; run it inside Tenants.run(tenantId, ...). Statement: " + abbreviate(a.sql()));
+      }
+      Object v = k.resolve(params, context);
+      if (v == null) {
+        if (k.isParam() && !params.isBound(k.paramIndex())) {
+          throw new SQLException("Tenant key " + k.describe() + " is not bound; set it before executing. Statement: " + abbreviate(a.sql()), "07001");
+        }
+        throw new InvalidTenantValueException("Tenant key " + k.describe() + " is NULL; a tenant id must be a value. Statement: "
             + abbreviate(a.sql()));
       }
+      String t;
+      try {
+        t = TenantHash.canonical(v);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidTenantValueException("Tenant key " + k.describe() + ": " + e.getMessage()
+            + "; bind it with setString, setLong, setInt or setObject(UUID). Statement: " + abbreviate(a.sql()));
+      }
+      if (contextKey != null && !contextKey.equals(t)) {
+        throw new CrossShardException("Statement names tenant " + t + " (" + k.describe() + ") but runs inside the context of tenant "
+            + contextKey + "; a tenant context may only touch its own rows. Statement: " + abbreviate(a.sql()), SqlStates.TENANT_MISMATCH);
+      }
+      if (tenant == null) {
+        tenant = t;
+        tenantValue = v;
+        first = k;
+      } else if (!tenant.equals(t)) {
+        metrics.rejected("cross_tenant", a.sql());
+        throw new CrossTenantException("Statement names tenant " + tenant + " (" + first.describe() + ") and tenant " + t + " ("
+            + k.describe() + "); a statement may touch one tenant only (a tenant's rows move by a tenant move, not by SQL). "
+            + "Split it per tenant. Statement: " + abbreviate(a.sql()));
+      }
     }
-    int s = txShard >= 0 ? txShard : defaultShard;
-    return Route.one(s, false, null, "unparsed statement without sharded tables → " + shardNames.get(s));
+    int shard = buckets.shardIndexOf(tenantValue);
+    return new Route(Route.Target.ONE, shard, replica, tenant, guardedSql != null ? "tenant context, restricted to the tenant's rows" : "tenant key",
+        guardedSql, rls || a.usesContext() ? tenant : null);
+  }
+
+  private static String canonicalContext(Object context) throws SQLException {
+    try {
+      return TenantHash.canonical(context);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidTenantValueException("tenant context: " + e.getMessage());
+    }
   }
 
   /** Builds the human explanation of a route for explain(). */
-  String explain(Route r, Analysis a, Params params) {
-    if (r.target() != Route.Target.ONE || a.keys().isEmpty()) return r.reason();
-    Object v = a.keys().get(0).resolve(params);
-    return "tenant " + TenantHash.canonical(v) + " (" + a.keys().get(0).describe() + ") → bucket " + buckets.bucketOf(v)
-        + (buckets.isPinned(v) ? " (pinned)" : "") + " → " + shardNames.get(r.shard());
-  }
-
-  private static SQLException unbound(Analysis a, KeyRef k) {
-    return new SQLException("Tenant key " + k.describe() + " is not bound; set it before executing. Statement: " + abbreviate(a.sql()), "07001");
-  }
-
-  private String tenantColumns(Analysis a) {
-    return a.shardedTables().stream().map(t -> t + "." + rules.tenantColumnOf(t)).distinct()
-        .collect(java.util.stream.Collectors.joining(", "));
+  String explain(Route r, Analysis a, Params params, Object context) {
+    if (r.target() != Route.Target.ONE || r.tenantKey() == null) return r.reason();
+    return "tenant " + r.tenantKey() + " (" + r.reason() + ") → bucket " + buckets.bucketOf(r.tenantKey())
+        + (buckets.isPinned(r.tenantKey()) ? " (pinned)" : "") + " → " + shardNames.get(r.shard());
   }
 
   static String abbreviate(String sql) {

@@ -37,10 +37,15 @@ final class RoutingConnection extends ConnectionPlumbing {
   private Set<String> txTenants;
   private List<String> sessionSql;
   private Connection scatterConn;
+  /** Why the open transaction can only be rolled back (a failed statement, a lost connection), or null. */
+  private SQLException txFailure;
+  /** The tenant each held physical connection's shardline.tenant setting holds. */
+  private final String[] settingTenant;
 
   RoutingConnection(Engine engine) {
     this.engine = engine;
     this.held = new Connection[engine.endpointCount()];
+    this.settingTenant = new String[engine.endpointCount()];
   }
 
   Engine engine() {
@@ -54,13 +59,46 @@ final class RoutingConnection extends ConnectionPlumbing {
   <T> T execute(Analysis a, Params params, Exec<T> body) throws SQLException {
     checkOpen();
     if (a.kind() == Kind.TCL) return tcl(a, body);
-    if (a.kind() == Kind.SESSION) return session(a, body);
-    Route r = engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
-    return switch (r.target()) {
-      case ALL_PRIMARIES -> broadcast(a, body);
-      case SCATTER -> scatter(a, body);
-      case ONE -> one(a, r, body);
-    };
+    if (txFailure != null && !autoCommit) {
+      throw new SQLException("current transaction is aborted, commands ignored until end of transaction block (cause: "
+          + txFailure.getMessage() + ")", "25P02", txFailure);
+    }
+    try {
+      if (a.kind() == Kind.SESSION) return session(a, body);
+      Route r = engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
+      return switch (r.target()) {
+        case ALL_PRIMARIES -> broadcast(a, body);
+        case SCATTER -> scatter(a, body);
+        case ONE -> one(a, r, body);
+      };
+    } catch (SQLException e) {
+      // As in PostgreSQL: after any error the transaction can only roll back, whether the server or Shardline refused.
+      if (!autoCommit && txFailure == null) txFailure = e;
+      throw e;
+    }
+  }
+
+  /** Makes the physical connection's shardline.tenant setting hold {@code tenant}, skipping the round trip when it does. */
+  private void setTenant(EndpointPool pool, Connection c, String tenant) throws SQLException {
+    if (tenant == null || tenant.equals(settingTenant[pool.id])) return;
+    Object physical = c.isWrapperFor(org.postgresql.core.BaseConnection.class) ? c.unwrap(org.postgresql.core.BaseConnection.class) : c;
+    if (!tenant.equals(engine.physicalTenant().getIfPresent(physical))) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, false)")) {
+        ps.setString(1, tenant);
+        ps.execute();
+      }
+      engine.physicalTenant().put(physical, tenant);
+    }
+    settingTenant[pool.id] = tenant;
+  }
+
+  private void forgetTenant(Connection c) {
+    try {
+      Object physical = c.isWrapperFor(org.postgresql.core.BaseConnection.class) ? c.unwrap(org.postgresql.core.BaseConnection.class) : c;
+      engine.physicalTenant().invalidate(physical);
+    } catch (SQLException ignored) {
+      // a closed connection is never borrowed again
+    }
   }
 
   private <T> T one(Analysis a, Route r, Exec<T> body) throws SQLException {
@@ -80,6 +118,7 @@ final class RoutingConnection extends ConnectionPlumbing {
       }
       long t0 = System.nanoTime();
       try {
+        setTenant(pool, c, r.settingTenant());
         T out = body.run(c, r.guardedSql());
         pool.okTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         if (a.kind() != Kind.READ) noteWrite(r);
@@ -157,7 +196,10 @@ final class RoutingConnection extends ConnectionPlumbing {
             + Router.abbreviate(a.sql()), e.getSQLState(), e);
       }
     }
-    if (a.kind() == Kind.DDL) engine.scatter().markStale();
+    if (a.kind() == Kind.DDL) {
+      engine.scatter().markStale();
+      engine.analyzer().invalidate();
+    }
     for (int i = 0; i < n && a.kind() != Kind.DDL; i++) engine.writes().record(WriteTracker.shardKey(i));
     return first;
   }
@@ -201,7 +243,11 @@ final class RoutingConnection extends ConnectionPlumbing {
         return null;
       }
       case "ROLLBACK", "ABORT" -> {
-        if (a.sql().toUpperCase(java.util.Locale.ROOT).contains(" TO ")) return body.run(txPrimary("ROLLBACK TO SAVEPOINT"), null);
+        if (a.sql().toUpperCase(java.util.Locale.ROOT).contains(" TO ")) {
+          T out = body.run(txPrimary("ROLLBACK TO SAVEPOINT"), null);
+          if (txFailure != null && !"08006".equals(txFailure.getSQLState())) txFailure = null;
+          return out;
+        }
         rollback();
         return null;
       }
@@ -262,10 +308,10 @@ final class RoutingConnection extends ConnectionPlumbing {
         // the pool evicts a broken connection
       }
     }
-    if (pool.isPrimary() && txShard == pool.shardIndex) {
-      txShard = -1;
-      txWrote = false;
-      txTenants = null;
+    settingTenant[pool.id] = null;
+    if (pool.isPrimary() && txShard == pool.shardIndex && !autoCommit && txFailure == null) {
+      txFailure = new SQLException("the connection to " + pool.id() + " was lost inside the transaction; none of it can commit",
+          "08006", cause);
     }
   }
 
@@ -287,6 +333,18 @@ final class RoutingConnection extends ConnectionPlumbing {
    * transaction rows on several shards are refused before anything runs.
    */
   Map<Integer, List<Integer>> groupByShard(Analysis a, List<Params> rows) throws SQLException {
+    try {
+      return groupRows(a, rows);
+    } catch (SQLException e) {
+      if (!autoCommit && txFailure == null) txFailure = e;
+      throw e;
+    }
+  }
+
+  private Map<Integer, List<Integer>> groupRows(Analysis a, List<Params> rows) throws SQLException {
+    if (txFailure != null && !autoCommit) {
+      throw new SQLException("current transaction is aborted, commands ignored until end of transaction block", "25P02", txFailure);
+    }
     Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
     Object context = Tenants.current();
     for (int i = 0; i < rows.size(); i++) {
@@ -334,6 +392,16 @@ final class RoutingConnection extends ConnectionPlumbing {
   public void commit() throws SQLException {
     checkOpen();
     if (autoCommit) throw new SQLException("Cannot commit when autoCommit is enabled.", "25P01");
+    if (txFailure != null) {
+      SQLException cause = txFailure;
+      try {
+        rollbackHeld();
+      } finally {
+        endTransaction();
+      }
+      throw new SQLException("The transaction was rolled back, not committed: an earlier statement in it failed ("
+          + cause.getMessage() + ")", cause.getSQLState() != null && cause.getSQLState().startsWith("08") ? "08006" : "40000", cause);
+    }
     try {
       if (txShard >= 0) {
         Connection c = held[engine.shard(txShard).primary.id];
@@ -353,16 +421,26 @@ final class RoutingConnection extends ConnectionPlumbing {
     checkOpen();
     if (autoCommit) throw new SQLException("Cannot rollback when autoCommit is enabled.", "25P01");
     try {
-      if (txShard >= 0) {
-        Connection c = held[engine.shard(txShard).primary.id];
-        if (c != null) c.rollback();
-      }
+      rollbackHeld();
     } finally {
       endTransaction();
     }
   }
 
+  private void rollbackHeld() {
+    for (int i = 0; i < held.length; i++) {
+      Connection c = held[i];
+      if (c == null || !engine.endpoint(i).isPrimary()) continue;
+      try {
+        if (!c.getAutoCommit()) c.rollback();
+      } catch (SQLException e) {
+        drop(engine.endpoint(i), e);
+      }
+    }
+  }
+
   private void endTransaction() {
+    txFailure = null;
     txShard = -1;
     txWrote = false;
     txTenants = null;
@@ -385,6 +463,8 @@ final class RoutingConnection extends ConnectionPlumbing {
   @Override
   public void rollback(Savepoint savepoint) throws SQLException {
     txPrimary("rollback(savepoint)").rollback(savepoint);
+    // The server's own state is back to the savepoint; a lost connection cannot be undone that way.
+    if (txFailure != null && !"08006".equals(txFailure.getSQLState())) txFailure = null;
   }
 
   @Override
@@ -494,6 +574,11 @@ final class RoutingConnection extends ConnectionPlumbing {
 
   private Connection callTarget() throws SQLException {
     checkOpen();
+    if (Tenants.unrestrictedReason() == null) {
+      throw new dev.shardline.routing.UnverifiableStatementException("prepareCall runs a procedure or function whose body Shardline "
+          + "cannot check; call it inside Tenants.unrestricted(reason, ...) (it then runs on the context tenant's shard), or write "
+          + "it as a query the isolation rule can prove");
+    }
     Object t = Tenants.current();
     int s = txShard >= 0 ? txShard : t != null ? engine.shardIndexOf(t) : engine.defaultShard();
     if (!autoCommit) txShard = s;
@@ -516,6 +601,7 @@ final class RoutingConnection extends ConnectionPlumbing {
           try (Statement st = c.createStatement()) {
             st.execute("RESET ALL");
           }
+          forgetTenant(c);
         }
         c.close();
       } catch (SQLException e) {
@@ -542,19 +628,15 @@ final class RoutingConnection extends ConnectionPlumbing {
     close();
   }
 
+  /**
+   * Refused: a different search path changes which tables the statements name, and Shardline
+   * proves isolation against the shards' default one. Qualify names instead.
+   */
   @Override
   public void setSchema(String schema) throws SQLException {
     checkOpen();
-    if (sessionSql == null) sessionSql = new ArrayList<>();
-    String sql = "SET search_path TO " + quoteIdent(schema);
-    sessionSql.add(sql);
-    for (Connection c : held) {
-      if (c != null) {
-        try (Statement st = c.createStatement()) {
-          st.execute(sql);
-        }
-      }
-    }
+    throw new dev.shardline.routing.UnverifiableStatementException("setSchema(" + schema + ") would change name resolution on "
+        + "pooled connections; Shardline analyses statements against the default search_path. Qualify table names instead.");
   }
 
   private static String quoteIdent(String s) {

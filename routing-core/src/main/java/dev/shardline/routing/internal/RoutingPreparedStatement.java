@@ -121,7 +121,7 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
   @Override
   public ResultSet executeQuery() throws SQLException {
     checkOpen();
-    return conn.execute(analysis, params, (c, g) -> bound(c, params, g).executeQuery());
+    return wrap(conn.execute(analysis, params, (c, g) -> bound(c, params, g).executeQuery()));
   }
 
   @Override

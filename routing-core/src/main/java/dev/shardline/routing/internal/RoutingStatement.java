@@ -30,7 +30,7 @@ final class RoutingStatement extends BaseStatement<Statement> {
 
   @Override
   public ResultSet executeQuery(String sql) throws SQLException {
-    return conn.execute(analyze(sql), NONE, (c, g) -> on(c).executeQuery(g != null ? g : sql));
+    return wrap(conn.execute(analyze(sql), NONE, (c, g) -> on(c).executeQuery(g != null ? g : sql)));
   }
 
   @Override
