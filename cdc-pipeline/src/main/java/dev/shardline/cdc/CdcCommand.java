@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  * engine gracefully. {@code cdc cleanup --config shardline.yaml} drops the slots and publications.
  * Never calls {@code System.exit}; it returns the exit code, so it can be a subcommand elsewhere.
  */
-@Command(name = "cdc", mixinStandardHelpOptions = true, subcommands = CdcCommand.Cleanup.class,
+@Command(name = "cdc", mixinStandardHelpOptions = true, subcommands = {CdcCommand.Cleanup.class, CdcCommand.Resnapshot.class},
     description = "Streams every shard's changes into the analytics sinks and invalidates cache keys.")
 public final class CdcCommand implements Callable<Integer> {
   // Not required here so that `cdc cleanup --config x` parses; call() checks it.
@@ -101,6 +101,31 @@ public final class CdcCommand implements Callable<Integer> {
       pipeline.close();
     }
     return 0;
+  }
+
+  /** {@code cdc resnapshot --shard X}: makes the next start copy shard X into the sinks again. */
+  @Command(name = "resnapshot", mixinStandardHelpOptions = true,
+      description = "Drops a shard's slot and its analytics rows and offsets so the next start copies it again (run with the sidecar stopped).")
+  static final class Resnapshot implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, description = "path of shardline.yaml")
+    Path config;
+
+    @Option(names = "--shard", required = true, description = "the shard to copy again, such as shard-0")
+    String shard;
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try {
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(config);
+        CdcPipeline.resnapshot(cfg, CdcConfig.fromYaml(cfg), shard).forEach(spec.commandLine().getOut()::println);
+        return 0;
+      } catch (ShardlineConfigException | ShardlineCdcException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return 2;
+      }
+    }
   }
 
   /** {@code cdc cleanup}: drops this pipeline's replication slots and publications on every shard. */

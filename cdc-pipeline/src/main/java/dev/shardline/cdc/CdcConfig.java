@@ -30,6 +30,7 @@ import java.util.Optional;
  *   offsets: { file: offsets.dat } # only when no analytics sink holds them
  *   invalidate:
  *     orders: { namespace: order, tenant: tenant_id, id: id }
+ *   truncate: delete              # delete (that shard's analytics rows) | ignore
  * </pre>
  */
 public record CdcConfig(
@@ -43,7 +44,16 @@ public record CdcConfig(
     Optional<Path> duckdbPath,
     Optional<PostgresSink> postgres,
     Optional<Path> offsetsFile,
-    List<InvalidationRule> invalidations) {
+    List<InvalidationRule> invalidations,
+    TruncateMode truncate) {
+
+  /** What a TRUNCATE of a captured table does to the analytics sinks. */
+  public enum TruncateMode {
+    /** Removes the rows that came from the truncating shard (the default). */
+    DELETE,
+    /** Leaves the analytics rows in place (the TRUNCATE still reaches the application's sinks). */
+    IGNORE
+  }
 
   /** Whether rows existing before the first start are copied into the sinks. */
   public enum SnapshotMode {
@@ -72,6 +82,7 @@ public record CdcConfig(
     Objects.requireNonNull(name, "name");
     tables = List.copyOf(tables);
     invalidations = List.copyOf(invalidations);
+    Objects.requireNonNull(truncate, "truncate");
     if (!name.matches("[a-z][a-z0-9_]{0,39}")) {
       throw new ShardlineCdcException("cdc - name must be lower-case letters, digits or '_' (at most 40), was '" + name + "'");
     }
@@ -100,7 +111,7 @@ public record CdcConfig(
   public static CdcConfig fromYaml(ShardlineConfig config) {
     ConfigNode n = config.section("cdc");
     if (n.isMissing()) throw n.error("is required to run the CDC pipeline: add a cdc: section with tables and sinks");
-    n.allowOnly("name", "tables", "snapshot", "pollInterval", "heartbeat", "maxBatchSize", "http", "sinks", "offsets", "invalidate");
+    n.allowOnly("name", "tables", "snapshot", "pollInterval", "heartbeat", "maxBatchSize", "http", "sinks", "offsets", "invalidate", "truncate");
     List<String> tables = new ArrayList<>();
     for (ConfigNode t : n.get("tables").isList() ? n.get("tables").list() : List.of(n.get("tables"))) {
       String table = t.string().toLowerCase(Locale.ROOT);
@@ -147,7 +158,8 @@ public record CdcConfig(
     return n.guard(() -> {
       try {
         return new CdcConfig(n.get("name").stringOr("shardline"), tables, n.get("snapshot").enumOr(SnapshotMode.INITIAL),
-            poll, heartbeat, n.get("maxBatchSize").intOr(2048, 1, 100_000), port, duckPath, pgSink, offsets, rules);
+            poll, heartbeat, n.get("maxBatchSize").intOr(2048, 1, 100_000), port, duckPath, pgSink, offsets, rules,
+            n.get("truncate").enumOr(TruncateMode.DELETE));
       } catch (ShardlineCdcException e) {
         throw new dev.shardline.config.ShardlineConfigException(e.getMessage());
       }

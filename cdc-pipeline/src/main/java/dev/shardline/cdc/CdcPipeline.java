@@ -84,14 +84,17 @@ public final class CdcPipeline implements AutoCloseable {
     for (ShardSpec s : config.shards()) perShard.put(s.name(), admin.prepare(s));
     Map<String, SourceTable> schema = perShard.values().iterator().next();
     try {
-      cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema)));
-      cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema)));
-      if (!builtInSinks) sinks.clear();
+      // Order matters: sinks that store the resume offset (analytics) run last, so their offset
+      // never passes a batch that the cache or an application sink has not applied yet.
       if (invalidator != null && !cdc.invalidations().isEmpty()) {
-        // First, so a crash after invalidating but before the analytics commit only repeats invalidations.
-        sinks.add(0, new CacheInvalidationSink(invalidator, cdc.invalidations()));
+        sinks.add(new CacheInvalidationSink(invalidator, cdc.invalidations()));
       }
       sinks.addAll(extraSinks);
+      if (builtInSinks) {
+        boolean truncates = cdc.truncate() == CdcConfig.TruncateMode.DELETE;
+        cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema, truncates)));
+        cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema, truncates)));
+      }
       for (ChangeSink s : sinks) s.open();
       CdcMetrics metrics = new CdcMetrics(registry);
       for (ShardSpec s : config.shards()) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics));
@@ -105,15 +108,15 @@ public final class CdcPipeline implements AutoCloseable {
     }
   }
 
-  /** True when every shard's engine is streaming. */
+  /** True when every shard's engine is streaming and no sink is failing a batch. */
   public boolean ready() {
-    return !streams.isEmpty() && streams.stream().allMatch(ShardStream::streaming);
+    return !streams.isEmpty() && streams.stream().allMatch(ShardStream::healthy);
   }
 
-  /** Returns each shard's state: {@code streaming} or the last error while it retries. */
+  /** Returns each shard's state: {@code streaming}, or {@code down: } and the last error while it retries. */
   public Map<String, String> status() {
     Map<String, String> out = new LinkedHashMap<>();
-    for (ShardStream s : streams) out.put(s.shard(), s.streaming() ? "streaming" : "down: " + Objects.toString(s.lastError(), "starting"));
+    for (ShardStream s : streams) out.put(s.shard(), s.healthy() ? "streaming" : "down: " + Objects.toString(s.lastError(), "starting"));
     return out;
   }
 
@@ -170,6 +173,17 @@ public final class CdcPipeline implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Prepares {@code shard} to be copied into the sinks again (its slot was invalidated, or its
+   * analytics rows are suspect): drops its slot and removes its analytics rows and offsets, so the
+   * next {@link #start()} snapshots it without duplicates. Run it while no sidecar runs.
+   *
+   * @return what was done, one line per step
+   */
+  public static List<String> resnapshot(ShardlineConfig config, CdcConfig cdc, String shard) {
+    return dev.shardline.cdc.internal.Resnapshot.run(config, cdc, shard);
+  }
+
   /** Builds a {@link CdcPipeline}. */
   public static final class Builder {
     private final ShardlineConfig config;
@@ -196,7 +210,10 @@ public final class CdcPipeline implements AutoCloseable {
       return this;
     }
 
-    /** Adds a sink of the caller's; it runs after the built-in ones. */
+    /**
+     * Adds a sink of the caller's; it runs after cache invalidation and before the analytics sinks,
+     * which store the resume offset, so it receives every batch at least once.
+     */
     public Builder sink(ChangeSink sink) {
       sinks.add(Objects.requireNonNull(sink, "sink"));
       return this;

@@ -34,6 +34,8 @@ final class EngineProperties {
     if (!cdc.heartbeat().isZero()) p.setProperty("heartbeat.interval.ms", String.valueOf(cdc.heartbeat().toMillis()));
     p.setProperty("decimal.handling.mode", "string");
     p.setProperty("tombstones.on.delete", "false");
+    // Debezium skips TRUNCATE by default ("t"); the sinks decide what it means (cdc.truncate).
+    p.setProperty("skipped.operations", "none");
     // The engine fails fast on a lost connection; this class restarts it with backoff instead.
     p.setProperty("errors.max.retries", "0");
     p.setProperty("offset.flush.interval.ms", "1000");

@@ -13,9 +13,6 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +41,8 @@ public final class ShardStream implements AutoCloseable {
   private final List<ChangeSink> sinks;
   private final RecordConverter converter;
   private final CdcMetrics.Shard metrics;
+  private final SinkChain chain;
+  private final SlotHealth slot;
   private final ExecutorService runner;
   private final ScheduledExecutorService retries;
   private final String engineName;
@@ -53,6 +52,8 @@ public final class ShardStream implements AutoCloseable {
   private volatile boolean closed;
   private volatile String lastError;
   private long backoffMs = MIN_BACKOFF_MS;
+  private static final long SLOT_CHECK_SECONDS = 5;
+  private boolean slotChecks;
   private long snapshotRows;
 
   public ShardStream(ShardSpec shard, CdcConfig cdc, Map<String, SourceTable> tables, List<ChangeSink> sinks, CdcMetrics metrics) {
@@ -61,7 +62,7 @@ public final class ShardStream implements AutoCloseable {
     this.sinks = List.copyOf(sinks);
     this.converter = new RecordConverter(shard.name(), tables);
     this.engineName = cdc.name() + "-" + shard.name();
-    this.offsetsFile = sinks.stream().anyMatch(s -> s instanceof AnalyticsSink) ? Optional.empty()
+    this.offsetsFile = sinks.stream().anyMatch(ChangeSink::storesOffsets) ? Optional.empty()
         : cdc.offsetsFile().map(f -> f.resolveSibling(f.getFileName() + "." + shard.name()));
     this.runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "cdc-" + shard.name()));
     this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -70,6 +71,8 @@ public final class ShardStream implements AutoCloseable {
       return t;
     });
     this.metrics = metrics.forShard(shard.name(), this);
+    this.chain = new SinkChain(shard.name(), sinks, this.metrics, () -> closed);
+    this.slot = new SlotHealth(shard, cdc.slotName(shard.name()));
     SinkOffsetStore.register(engineName, this::resumeOffset);
   }
 
@@ -82,12 +85,28 @@ public final class ShardStream implements AutoCloseable {
     return streaming;
   }
 
-  public String lastError() {
-    return lastError;
+  /** True while the engine streams and no sink is failing the current batch. */
+  public boolean healthy() {
+    return streaming && chain.failing() == null;
   }
 
-  /** Starts the engine; returns at once. */
+  /** Returns why the shard does not advance: a failing sink, or the engine's last error; {@code null} when healthy. */
+  public String lastError() {
+    String f = chain.failing();
+    return f != null ? f : lastError;
+  }
+
+  /** Starts the engine and the periodic slot check; returns at once. */
   public synchronized void start() {
+    if (closed) return;
+    if (!slotChecks) {
+      slotChecks = true;
+      retries.scheduleWithFixedDelay(slot::refresh, 0, SLOT_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+    startEngine();
+  }
+
+  private synchronized void startEngine() {
     if (closed) return;
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(EngineProperties.of(shard, cdc, engineName, offsetsFile))
@@ -114,8 +133,15 @@ public final class ShardStream implements AutoCloseable {
       delay = backoffMs;
       backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     }
+    slot.refresh();
+    if (slot.lost()) {
+      // Restarting cannot help: the WAL the slot needed is gone. Say so and wait for a resnapshot.
+      lastError = slot.lostMessage();
+      LOG.error(lastError);
+      return;
+    }
     LOG.warn("cdc {} - engine stopped ({}); restarting in {} ms", shard.name(), lastError, delay);
-    retries.schedule(this::start, delay, TimeUnit.MILLISECONDS);
+    retries.schedule(this::startEngine, delay, TimeUnit.MILLISECONDS);
   }
 
   private void handleBatch(List<RecordChangeEvent<SourceRecord>> records, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
@@ -134,15 +160,7 @@ public final class ShardStream implements AutoCloseable {
     Map<String, ?> offset = last.sourceOffset();
     ChangeBatch batch = new ChangeBatch(shard.name(), events, toJson(offset), RecordConverter.position(offset),
         RecordConverter.isSnapshotOffset(offset));
-    for (ChangeSink sink : sinks) {
-      try {
-        sink.apply(batch);
-      } catch (RuntimeException ex) {
-        metrics.sinkError(sink.name());
-        LOG.error("cdc {} - sink {} failed: {}", shard.name(), sink.name(), ex.getMessage(), ex);
-        throw ex;
-      }
-    }
+    chain.deliver(batch);
     for (RecordChangeEvent<SourceRecord> r : records) committer.markProcessed(r);
     committer.markBatchFinished();
     synchronized (this) {
@@ -168,11 +186,15 @@ public final class ShardStream implements AutoCloseable {
     }
   }
 
-  /** Returns the oldest offset the sinks hold for this shard: resuming there replays, never skips. */
+  /**
+   * Returns the oldest offset the offset-storing sinks hold for this shard (none when one of them
+   * has none): resuming there replays, never skips. Sinks that store no offset run before them,
+   * so those offsets never pass a batch such a sink has not applied.
+   */
   private Optional<String> resumeOffset() {
     Optional<ChangeSink.StoredOffset> oldest = Optional.empty();
     for (ChangeSink s : sinks) {
-      if (!(s instanceof AnalyticsSink)) continue;
+      if (!s.storesOffsets()) continue;
       Optional<ChangeSink.StoredOffset> o = s.storedOffset(shard.name());
       if (o.isEmpty()) return Optional.empty();
       if (oldest.isEmpty() || oldest.get().position().isAfter(o.get().position())) oldest = o;
@@ -180,15 +202,13 @@ public final class ShardStream implements AutoCloseable {
     return oldest.map(ChangeSink.StoredOffset::offsetJson);
   }
 
-  /** Returns the bytes of WAL this shard's slot still retains, or NaN when the primary is unreachable. */
+  /** Returns the bytes of WAL this shard's slot retains as of the last slot check (every few seconds), NaN when unknown. */
   double lagBytes() {
-    try (Connection c = SourceAdmin.connect(shard.primary()); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots "
-            + "WHERE slot_name = '" + cdc.slotName(shard.name()) + "'")) {
-      return rs.next() ? rs.getDouble(1) : Double.NaN;
-    } catch (Exception e) {
-      return Double.NaN;
-    }
+    return slot.lagBytes();
+  }
+
+  SlotHealth slot() {
+    return slot;
   }
 
   private static String toJson(Map<String, ?> offset) {

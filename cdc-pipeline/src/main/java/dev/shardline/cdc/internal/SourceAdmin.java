@@ -1,6 +1,7 @@
 package dev.shardline.cdc.internal;
 
 import dev.shardline.cdc.CdcConfig;
+import dev.shardline.cdc.InvalidationRule;
 import dev.shardline.cdc.ShardlineCdcException;
 import dev.shardline.config.Endpoint;
 import dev.shardline.config.ShardSpec;
@@ -59,6 +60,7 @@ public final class SourceAdmin {
       }
       Map<String, SourceTable> tables = new LinkedHashMap<>();
       for (String t : cdc.tables()) tables.put(t, describe(c, shard, t));
+      for (InvalidationRule r : cdc.invalidations()) checkRule(c, shard, r, tables.get(r.table()));
       checkSlotRoom(c, shard);
       ensurePublication(c, shard);
       return tables;
@@ -71,19 +73,7 @@ public final class SourceAdmin {
   public List<String> cleanup(ShardSpec shard) {
     List<String> dropped = new ArrayList<>();
     try (Connection c = connect(shard.primary()); Statement s = c.createStatement()) {
-      String slot = cdc.slotName(shard.name());
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
-        ps.setString(1, slot);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            int pid = rs.getInt(1);
-            if (!rs.wasNull()) s.execute("SELECT pg_terminate_backend(" + pid + ")");
-            dropSlot(c, slot);
-            dropped.add("slot " + slot);
-          }
-        }
-      }
+      if (dropSlot(c, cdc.slotName(shard.name()))) dropped.add("slot " + cdc.slotName(shard.name()));
       if (scalar(c, "SELECT count(*) FROM pg_publication WHERE pubname = '" + cdc.publicationName() + "'").equals("1")) {
         s.execute("DROP PUBLICATION " + cdc.publicationName());
         dropped.add("publication " + cdc.publicationName());
@@ -94,7 +84,33 @@ public final class SourceAdmin {
     }
   }
 
-  private static void dropSlot(Connection c, String slot) throws SQLException {
+  /** Drops this pipeline's slot on {@code shard} (ending a holder left by a killed run); returns whether it existed. */
+  public boolean dropSlot(ShardSpec shard) {
+    try (Connection c = connect(shard.primary())) {
+      return dropSlot(c, cdc.slotName(shard.name()));
+    } catch (SQLException e) {
+      throw fail(shard, "cannot drop slot " + cdc.slotName(shard.name()) + ": " + e.getMessage() + "; stop the running sidecar first, then retry");
+    }
+  }
+
+  private static boolean dropSlot(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) return false;
+        int pid = rs.getInt(1);
+        if (!rs.wasNull()) {
+          try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_terminate_backend(" + pid + ")");
+          }
+        }
+      }
+    }
+    dropInactiveSlot(c, slot);
+    return true;
+  }
+
+  private static void dropInactiveSlot(Connection c, String slot) throws SQLException {
     // A terminated walsender releases the slot asynchronously; retry briefly.
     for (int i = 0; ; i++) {
       try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
@@ -150,9 +166,32 @@ public final class SourceAdmin {
     return new SourceTable(table, cols, pk, tenant);
   }
 
+  /**
+   * An invalidation rule must name columns the table has, and a delete must carry them (primary
+   * key, or REPLICA IDENTITY FULL): otherwise the first change of the table would halt the shard.
+   */
+  private static void checkRule(Connection c, ShardSpec shard, InvalidationRule rule, SourceTable table) throws SQLException {
+    for (String col : List.of(rule.tenantColumn(), rule.idColumn())) {
+      if (!table.columns().containsKey(col)) {
+        throw fail(shard, "cdc.invalidate." + rule.table() + " names column '" + col + "' but table '" + rule.table()
+            + "' has no such column (it has " + String.join(", ", table.columns().keySet()) + "); fix the rule in shardline.yaml");
+      }
+      if (!table.primaryKey().contains(col)) {
+        String identity = scalar(c, "SELECT relreplident FROM pg_class WHERE oid = to_regclass('public." + rule.table() + "')");
+        if (!"f".equals(identity)) {
+          throw fail(shard, "cdc.invalidate." + rule.table() + " uses column '" + col + "', which is not in the primary key, so "
+              + "deletes would not carry it; run ALTER TABLE " + rule.table() + " REPLICA IDENTITY FULL or key the rule on primary key columns");
+        }
+      }
+    }
+  }
+
   private void checkSlotRoom(Connection c, ShardSpec shard) throws SQLException {
     String slot = cdc.slotName(shard.name());
     if (scalar(c, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'").equals("1")) {
+      if ("lost".equals(scalar(c, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) {
+        throw new ShardlineCdcException(new SlotHealth(shard, slot).lostMessage());
+      }
       releaseStaleHolder(c, shard, slot);
       return;
     }
