@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +98,7 @@ public final class CdcPipeline implements AutoCloseable {
       CdcMetrics metrics = new CdcMetrics(registry);
       for (ShardSpec s : config.shards()) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics));
       streams.forEach(ShardStream::start);
-      cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::statusJson));
+      cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::status));
       LOG.info("cdc - started {} shard engines, sinks {}, tables {}", streams.size(),
           sinks.stream().map(ChangeSink::name).toList(), cdc.tables());
     } catch (RuntimeException e) {
@@ -118,12 +117,6 @@ public final class CdcPipeline implements AutoCloseable {
     Map<String, String> out = new LinkedHashMap<>();
     for (ShardStream s : streams) out.put(s.shard(), s.healthy() ? "streaming" : "down: " + Objects.toString(s.lastError(), "starting"));
     return out;
-  }
-
-  private String statusJson() {
-    return status().entrySet().stream()
-        .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue().replace("\\", "\\\\").replace("\"", "'") + "\"")
-        .collect(Collectors.joining(",", "{\"ready\":" + ready() + ",\"shards\":{", "}}\n"));
   }
 
   /**

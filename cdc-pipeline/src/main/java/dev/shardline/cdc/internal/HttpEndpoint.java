@@ -1,5 +1,6 @@
 package dev.shardline.cdc.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -7,6 +8,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -18,7 +21,10 @@ import java.util.function.Supplier;
 public final class HttpEndpoint implements AutoCloseable {
   private final HttpServer server;
 
-  public HttpEndpoint(int port, PrometheusMeterRegistry registry, BooleanSupplier ready, Supplier<String> status) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Serves on {@code port}; {@code status} gives each shard's state for {@code /ready}. */
+  public HttpEndpoint(int port, PrometheusMeterRegistry registry, BooleanSupplier ready, Supplier<Map<String, String>> status) {
     try {
       server = HttpServer.create(new InetSocketAddress(port), 16);
     } catch (IOException e) {
@@ -31,7 +37,13 @@ public final class HttpEndpoint implements AutoCloseable {
       return t;
     }));
     server.createContext("/health", x -> send(x, 200, "text/plain", "ok\n"));
-    server.createContext("/ready", x -> send(x, ready.getAsBoolean() ? 200 : 503, "application/json", status.get()));
+    server.createContext("/ready", x -> {
+      boolean ok = ready.getAsBoolean();
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("ready", ok);
+      body.put("shards", status.get());
+      send(x, ok ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
+    });
     server.createContext("/metrics", x -> send(x, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
     server.start();
   }

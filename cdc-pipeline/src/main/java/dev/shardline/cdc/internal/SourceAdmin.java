@@ -124,6 +124,15 @@ public final class SourceAdmin {
     }
   }
 
+  /** Returns {@code table} as {@code shard}'s catalog describes it now (after schema changes). */
+  public SourceTable describe(ShardSpec shard, String table) {
+    try (Connection c = connect(shard.primary())) {
+      return describe(c, shard, table);
+    } catch (SQLException e) {
+      throw fail(shard, "cannot read table '" + table + "' from the catalog: " + e.getMessage() + "; check the server is reachable");
+    }
+  }
+
   private SourceTable describe(Connection c, ShardSpec shard, String table) throws SQLException {
     Map<String, String> cols = new LinkedHashMap<>();
     try (PreparedStatement ps = c.prepareStatement(
