@@ -1,6 +1,7 @@
 package dev.shardline.cdc;
 
 import dev.shardline.cache.CacheInvalidator;
+import dev.shardline.cdc.internal.AnalyticsSink;
 import dev.shardline.cdc.internal.CacheInvalidationSink;
 import dev.shardline.cdc.internal.CdcMetrics;
 import dev.shardline.cdc.internal.DuckDbAnalyticsSink;
@@ -94,7 +95,12 @@ public final class CdcPipeline implements AutoCloseable {
         cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema, truncates)));
         cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema, truncates)));
       }
-      for (ChangeSink s : sinks) s.open();
+      Map<String, ShardSpec> byName = new LinkedHashMap<>();
+      for (ShardSpec s : config.shards()) byName.put(s.name(), s);
+      for (ChangeSink s : sinks) {
+        if (s instanceof AnalyticsSink a) a.schemaSource((shard, table) -> admin.describe(byName.get(shard), table));
+        s.open();
+      }
       CdcMetrics metrics = new CdcMetrics(registry);
       for (ShardSpec s : config.shards()) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics));
       streams.forEach(ShardStream::start);

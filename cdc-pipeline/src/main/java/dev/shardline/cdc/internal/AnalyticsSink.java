@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>One connection, one writer: batches of different shards are applied one after another.
  */
-abstract class AnalyticsSink implements ChangeSink {
+public abstract class AnalyticsSink implements ChangeSink {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AnalyticsSink.class);
   static final String OFFSETS = "shardline_cdc_offsets";
 
@@ -34,10 +35,33 @@ abstract class AnalyticsSink implements ChangeSink {
 
   private final boolean applyTruncates;
 
+  private final Map<String, Long> lastSchemaCheck = new HashMap<>();
+  private volatile SchemaSource schemaSource;
+
+  /** Reads a captured table's definition as a shard's catalog has it now. */
+  @FunctionalInterface
+  public interface SchemaSource {
+    SourceTable describe(String shard, String table);
+  }
+
   AnalyticsSink(Map<String, SourceTable> tables, boolean applyTruncates) {
-    this.tables = tables;
+    this.tables = new LinkedHashMap<>(tables); // this sink's own view: it follows schema changes by itself
     this.applyTruncates = applyTruncates;
   }
+
+  /** Lets the sink follow ADD/DROP COLUMN and type widening of captured tables while it runs. */
+  public void schemaSource(SchemaSource source) {
+    this.schemaSource = source;
+  }
+
+  /** Returns the sink table's columns: name to type as the sink prints it (comparable with {@link #columnType}). */
+  protected abstract Map<String, String> sinkColumns(String table) throws SQLException;
+
+  /** Returns the statement that changes a column's type. */
+  protected abstract String alterType(String table, String column, String sinkType);
+
+  /** Called after the sink table of {@code table} changed shape (DuckDB rebuilds its staging table). */
+  protected void tableChanged(SourceTable table) throws SQLException {}
 
   protected abstract Connection connect() throws SQLException;
 
@@ -72,6 +96,7 @@ abstract class AnalyticsSink implements ChangeSink {
         for (SourceTable t : tables.values()) s.execute(createTable(t));
       }
       conn.commit();
+      for (SourceTable t : tables.values()) reconcile(t);
       loadOffsets();
     } catch (SQLException e) {
       throw new ShardlineCdcException("cdc sink " + name() + " - cannot open: " + e.getMessage()
@@ -113,6 +138,79 @@ abstract class AnalyticsSink implements ChangeSink {
       LOG.warn("cdc sink {} - connection lost; reconnecting on the next attempt", name());
       close();
     }
+  }
+
+  /**
+   * Brings an existing sink table up to the source's shape after changes made while the sidecar was
+   * down: adds missing columns and widens types. Extra sink columns stay (they may be the user's
+   * own, from the analytics changelog).
+   */
+  private void reconcile(SourceTable t) throws SQLException {
+    Map<String, String> have = sinkColumns(t.name());
+    List<String> done = new ArrayList<>();
+    try (Statement s = conn.createStatement()) {
+      for (Map.Entry<String, String> c : t.columns().entrySet()) {
+        String want = columnType(c.getValue());
+        String got = have.get(c.getKey());
+        if (got == null) {
+          s.execute("ALTER TABLE " + t.name() + " ADD COLUMN " + quote(c.getKey()) + " " + want);
+          done.add("added " + c.getKey());
+        } else if (SchemaEvolution.isWidening(got, want)) {
+          s.execute(alterType(t.name(), c.getKey(), want));
+          done.add(c.getKey() + " " + got + " -> " + want);
+        }
+      }
+    }
+    tableChanged(t);
+    conn.commit();
+    if (!done.isEmpty()) LOG.info("cdc sink {} - table {} follows the source: {}", name(), t.name(), done);
+  }
+
+  /**
+   * Rereads {@code table} from {@code shard}'s catalog and, if it changed, applies the change to the
+   * sink table (add, drop, widen) and commits it; returns whether anything changed.
+   */
+  private boolean followSchema(String shard, String table) throws SQLException {
+    SchemaSource source = schemaSource;
+    if (source == null) return false;
+    lastSchemaCheck.put(table, System.nanoTime());
+    SourceTable old = tables.get(table);
+    SourceTable now = source.describe(shard, table);
+    if (now.columns().equals(old.columns())) return false;
+    List<String> done = new ArrayList<>();
+    try (Statement s = conn.createStatement()) {
+      for (Map.Entry<String, String> c : now.columns().entrySet()) {
+        String was = old.columns().get(c.getKey());
+        if (was == null) {
+          s.execute("ALTER TABLE " + table + " ADD COLUMN " + quote(c.getKey()) + " " + columnType(c.getValue()));
+          done.add("added " + c.getKey());
+        } else if (!was.equals(c.getValue()) && !columnType(was).equals(columnType(c.getValue()))) {
+          s.execute(alterType(table, c.getKey(), columnType(c.getValue())));
+          done.add(c.getKey() + " " + was + " -> " + c.getValue());
+        }
+      }
+      for (String c : old.columns().keySet()) {
+        if (!now.columns().containsKey(c)) {
+          s.execute("ALTER TABLE " + table + " DROP COLUMN " + quote(c));
+          done.add("dropped " + c);
+        }
+      }
+    }
+    tables.put(table, now);
+    tableChanged(now);
+    conn.commit();
+    LOG.info("cdc sink {} - table {} follows the source ({}): {}", name(), table, shard, done);
+    return true;
+  }
+
+  /** True when some upsert of {@code changes} carries other columns than the sink table has: a schema change, or an old event. */
+  private boolean shapeDiffers(String table, java.util.Collection<ChangeEvent> changes) {
+    java.util.Set<String> cols = tables.get(table).columns().keySet();
+    for (ChangeEvent e : changes) {
+      if (e.op() != ChangeEvent.Op.UPSERT) continue;
+      if (e.row().size() + e.unchangedColumns().size() != cols.size() || !cols.containsAll(e.row().keySet())) return true;
+    }
+    return false;
   }
 
   private String createTable(SourceTable t) {
@@ -171,25 +269,59 @@ abstract class AnalyticsSink implements ChangeSink {
     }
     if (latest.isEmpty() && truncated.isEmpty() && !offsetMoves) return;
     try {
-      for (String t : truncated) {
-        // Only this shard's rows: a tenant moved to another shard keeps its rows there.
-        try (PreparedStatement ps = conn.prepareStatement("DELETE FROM " + t + " WHERE _source_shard = ?")) {
-          ps.setString(1, batch.shard());
-          LOG.info("{} {} - TRUNCATE {}: removed {} rows of that shard", name(), batch.shard(), t, ps.executeUpdate());
+      for (Map.Entry<String, Map<List<String>, ChangeEvent>> t : latest.entrySet()) {
+        // Catalog reads are rate-limited: events older than an ADD COLUMN differ from the new shape too.
+        Long last = lastSchemaCheck.get(t.getKey());
+        if ((last == null || System.nanoTime() - last > 2_000_000_000L) && shapeDiffers(t.getKey(), t.getValue().values())) {
+          followSchema(batch.shard(), t.getKey());
         }
       }
-      for (Map.Entry<String, Map<List<String>, ChangeEvent>> t : latest.entrySet()) {
-        write(tables.get(t.getKey()), new ArrayList<>(t.getValue().values()));
-      }
-      if (offsetMoves) saveOffset(batch.shard(), batch, next);
-      conn.commit();
-      if (offsetMoves) stored.put(batch.shard(), new StoredOffset(batch.offsetJson(), next));
+      writeBatch(batch, latest, truncated, offsetMoves, next);
     } catch (SQLException e) {
       rollbackQuietly();
+      // A failing cast can be a type widened at the source: follow the catalog, then try once more.
+      if (conn != null && changedAny(batch.shard(), latest.keySet())) {
+        try {
+          writeBatch(batch, latest, truncated, offsetMoves, next);
+          return;
+        } catch (SQLException again) {
+          rollbackQuietly();
+          e = again;
+        }
+      }
       dropIfBroken();
       throw new ShardlineCdcException("cdc sink " + name() + " - batch of " + batch.shard() + " failed: " + e.getMessage()
-          + "; the shard's engine retries from its last stored offset", e);
+          + "; the batch is retried with backoff", e);
     }
+  }
+
+  private boolean changedAny(String shard, java.util.Set<String> tableNames) {
+    boolean changed = false;
+    try {
+      for (String t : tableNames) changed |= followSchema(shard, t);
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly();
+      LOG.warn("cdc sink {} - cannot follow the schema of {}: {}", name(), tableNames, e.getMessage());
+      return false;
+    }
+    return changed;
+  }
+
+  private void writeBatch(ChangeBatch batch, Map<String, Map<List<String>, ChangeEvent>> latest, java.util.Set<String> truncated,
+      boolean offsetMoves, Position next) throws SQLException {
+    for (String t : truncated) {
+      // Only this shard's rows: a tenant moved to another shard keeps its rows there.
+      try (PreparedStatement ps = conn.prepareStatement("DELETE FROM " + t + " WHERE _source_shard = ?")) {
+        ps.setString(1, batch.shard());
+        LOG.info("{} {} - TRUNCATE {}: removed {} rows of that shard", name(), batch.shard(), t, ps.executeUpdate());
+      }
+    }
+    for (Map.Entry<String, Map<List<String>, ChangeEvent>> t : latest.entrySet()) {
+      write(tables.get(t.getKey()), new ArrayList<>(t.getValue().values()));
+    }
+    if (offsetMoves) saveOffset(batch.shard(), batch, next);
+    conn.commit();
+    if (offsetMoves) stored.put(batch.shard(), new StoredOffset(batch.offsetJson(), next));
   }
 
   /**

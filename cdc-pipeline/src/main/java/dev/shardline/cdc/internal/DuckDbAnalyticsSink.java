@@ -52,13 +52,48 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
     }
     Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
     try (Statement s = c.createStatement()) {
-      for (SourceTable t : tables.values()) {
-        StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS " + stage(t) + " (_op VARCHAR, _source_shard VARCHAR, _source_lsn BIGINT");
-        for (String col : t.columns().keySet()) sql.append(", ").append(quote(col)).append(" VARCHAR");
-        s.execute(sql.append(")").toString());
-      }
+      for (SourceTable t : tables.values()) s.execute(createStage(t));
     }
     return c;
+  }
+
+  /** The staging table holds one batch as text; it is rebuilt whenever the table's columns change. */
+  private static String createStage(SourceTable t) {
+    StringBuilder sql = new StringBuilder("CREATE OR REPLACE TABLE " + stage(t) + " (_op VARCHAR, _source_shard VARCHAR, _source_lsn BIGINT");
+    for (String col : t.columns().keySet()) sql.append(", ").append(quote(col)).append(" VARCHAR");
+    return sql.append(")").toString();
+  }
+
+  @Override
+  protected void tableChanged(SourceTable table) throws SQLException {
+    try (Statement s = conn.createStatement()) {
+      s.execute(createStage(table));
+    }
+  }
+
+  @Override
+  protected Map<String, String> sinkColumns(String table) throws SQLException {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    try (java.sql.PreparedStatement ps = conn.prepareStatement("SELECT column_name, data_type FROM information_schema.columns "
+        + "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position")) {
+      ps.setString(1, table);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String type = rs.getString(2);
+          out.put(rs.getString(1), switch (type) {
+            case "TIMESTAMP WITH TIME ZONE" -> "TIMESTAMPTZ";
+            case "FLOAT" -> "REAL";
+            default -> type;
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  protected String alterType(String table, String column, String sinkType) {
+    return "ALTER TABLE " + table + " ALTER COLUMN " + quote(column) + " SET DATA TYPE " + sinkType;
   }
 
   /** Returns a new connection to the same DuckDB instance, for reading while the sink writes. */

@@ -59,6 +59,24 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
   }
 
   @Override
+  protected Map<String, String> sinkColumns(String table) throws SQLException {
+    Map<String, String> out = new LinkedHashMap<>();
+    try (PreparedStatement ps = conn.prepareStatement("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+        + "WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
+      ps.setString(1, table);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  protected String alterType(String table, String column, String sinkType) {
+    return "ALTER TABLE " + table + " ALTER COLUMN " + quote(column) + " TYPE " + sinkType + " USING " + quote(column) + "::" + sinkType;
+  }
+
+  @Override
   protected void write(SourceTable table, List<ChangeEvent> changes) throws SQLException {
     List<String> cols = new ArrayList<>(table.columns().keySet());
     List<String> key = table.sinkKey();
