@@ -28,6 +28,9 @@ public final class CdcCommand implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, description = "path of shardline.yaml")
   Path config;
 
+  @Option(names = "--shards", split = ",", description = "stream only these shards (e.g. shard-0,shard-1); default: all")
+  List<String> shards;
+
   @Spec CommandLine.Model.CommandSpec spec;
 
   private final CacheInvalidatorFactory invalidators;
@@ -76,6 +79,7 @@ public final class CdcCommand implements Callable<Integer> {
       CdcConfig cdc = CdcConfig.fromYaml(cfg);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       CdcPipeline.Builder b = CdcPipeline.builder(cfg, cdc).meterRegistry(registry);
+      if (shards != null) b.shards(shards);
       invalidator = invalidators.create(cfg, cdc, registry);
       if (invalidator != null) b.invalidator(invalidator);
       pipeline = b.build();

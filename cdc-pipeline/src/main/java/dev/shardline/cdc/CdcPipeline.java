@@ -42,6 +42,7 @@ public final class CdcPipeline implements AutoCloseable {
   private final CdcConfig cdc;
   private final CacheInvalidator invalidator;
   private final List<ChangeSink> extraSinks;
+  private final List<ShardSpec> shards;
   private final boolean builtInSinks;
   private final PrometheusMeterRegistry registry;
   private final List<ChangeSink> sinks = new ArrayList<>();
@@ -55,6 +56,8 @@ public final class CdcPipeline implements AutoCloseable {
     this.cdc = b.cdc;
     this.invalidator = b.invalidator;
     this.extraSinks = List.copyOf(b.sinks);
+    this.shards = b.shards == null ? config.shards()
+        : config.shards().stream().filter(s -> b.shards.contains(s.name())).toList();
     this.builtInSinks = b.builtInSinks;
     this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
@@ -81,7 +84,7 @@ public final class CdcPipeline implements AutoCloseable {
     started = true;
     SourceAdmin admin = new SourceAdmin(cdc, config.tables()).broadcastFrom(config.shards().get(0).name());
     Map<String, Map<String, SourceTable>> perShard = new LinkedHashMap<>();
-    for (ShardSpec s : config.shards()) perShard.put(s.name(), admin.prepare(s));
+    for (ShardSpec s : shards) perShard.put(s.name(), admin.prepare(s));
     Map<String, SourceTable> schema = perShard.values().iterator().next();
     try {
       // Order matters: sinks that store the resume offset (analytics) run last, so their offset
@@ -102,7 +105,7 @@ public final class CdcPipeline implements AutoCloseable {
         s.open();
       }
       CdcMetrics metrics = new CdcMetrics(registry);
-      for (ShardSpec s : config.shards()) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics));
+      for (ShardSpec s : shards) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics));
       streams.forEach(ShardStream::start);
       cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::status));
       LOG.info("cdc - started {} shard engines, sinks {}, tables {}", streams.size(),
@@ -191,6 +194,7 @@ public final class CdcPipeline implements AutoCloseable {
     private final List<ChangeSink> sinks = new ArrayList<>();
     private boolean builtInSinks = true;
     private PrometheusMeterRegistry registry;
+    private java.util.Set<String> shards;
 
     private Builder(ShardlineConfig config, CdcConfig cdc) {
       this.config = Objects.requireNonNull(config, "config");
@@ -215,6 +219,25 @@ public final class CdcPipeline implements AutoCloseable {
      */
     public Builder sink(ChangeSink sink) {
       sinks.add(Objects.requireNonNull(sink, "sink"));
+      return this;
+    }
+
+    /**
+     * Streams only these shards (by name), so the shards of one {@code shardline.yaml} can spread
+     * over several sidecar hosts; broadcast tables stream from the file's first shard, wherever it runs.
+     *
+     * @throws ShardlineCdcException naming a shard the file does not have
+     */
+    public Builder shards(java.util.Collection<String> names) {
+      List<String> known = config.shards().stream().map(ShardSpec::name).toList();
+      for (String n : names) {
+        if (!known.contains(n)) {
+          throw new ShardlineCdcException("cdc - --shards names '" + n + "' but shardline.yaml has the shards " + known
+              + "; pass some of those, separated by commas");
+        }
+      }
+      if (names.isEmpty()) throw new ShardlineCdcException("cdc - --shards is empty; name at least one shard of " + known);
+      this.shards = java.util.Set.copyOf(names);
       return this;
     }
 

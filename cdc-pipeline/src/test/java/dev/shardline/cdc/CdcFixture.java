@@ -70,17 +70,22 @@ final class CdcFixture {
    * values that PostgreSQL stores out of line (TOAST). The analytics database is {@code analyticsUrl}.
    */
   static Path docsYaml(PgCluster cluster, Path dir, String name, String analyticsUrl, String extraCdc) {
+    return tableYaml(cluster, dir, name, analyticsUrl, "docs", extraCdc);
+  }
+
+  /** Writes shardline.yaml capturing the one sharded table {@code table} (tenant column tenant_id). */
+  static Path tableYaml(PgCluster cluster, Path dir, String name, String analyticsUrl, String table, String extraCdc) {
     String y = """
         tables:
-          sharded: { docs: tenant_id }
+          sharded: { %s: tenant_id }
         cdc:
           name: %s
-          tables: [docs]
+          tables: [%s]
           heartbeat: 1s
           sinks:
             duckdb: { path: %s }
             postgres: { url: "%s", username: postgres }
-        %s""".formatted(name, dir.resolve(name + ".duckdb"), analyticsUrl, extraCdc);
+        %s""".formatted(table, name, table, dir.resolve(name + ".duckdb"), analyticsUrl, extraCdc);
     return cluster.writeShardlineYaml(dir.resolve("shardline.yaml"), y);
   }
 
