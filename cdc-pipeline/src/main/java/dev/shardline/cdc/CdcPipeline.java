@@ -105,7 +105,7 @@ public final class CdcPipeline implements AutoCloseable {
         s.open();
       }
       CdcMetrics metrics = new CdcMetrics(registry);
-      for (ShardSpec s : shards) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics));
+      for (ShardSpec s : shards) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics, admin));
       streams.forEach(ShardStream::start);
       cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::status));
       LOG.info("cdc - started {} shard engines, sinks {}, tables {}", streams.size(),
@@ -121,10 +121,13 @@ public final class CdcPipeline implements AutoCloseable {
     return !streams.isEmpty() && streams.stream().allMatch(ShardStream::healthy);
   }
 
-  /** Returns each shard's state: {@code streaming}, or {@code down: } and the last error while it retries. */
+  /**
+   * Returns each shard's state: {@code streaming}; {@code standby: …} while another sidecar holds
+   * the shard; or {@code down: } and the last error while it retries.
+   */
   public Map<String, String> status() {
     Map<String, String> out = new LinkedHashMap<>();
-    for (ShardStream s : streams) out.put(s.shard(), s.healthy() ? "streaming" : "down: " + Objects.toString(s.lastError(), "starting"));
+    for (ShardStream s : streams) out.put(s.shard(), s.state());
     return out;
   }
 

@@ -114,6 +114,19 @@ public abstract class AnalyticsSink implements ChangeSink {
     conn.commit();
   }
 
+  /** Rereads the stored offsets, which another sidecar may have moved while this one was a standby. */
+  public synchronized void reloadOffsets() {
+    try {
+      reconnectIfNeeded();
+      loadOffsets();
+    } catch (SQLException e) {
+      rollbackQuietly();
+      dropIfBroken();
+      throw new ShardlineCdcException("cdc sink " + name() + " - cannot reread offsets: " + e.getMessage()
+          + "; the engine resumes from the offsets read at start", e);
+    }
+  }
+
   /**
    * Reopens the connection a failed batch found broken (the store restarted, the network dropped),
    * and rereads the offsets: the last commit before the break may or may not have landed.

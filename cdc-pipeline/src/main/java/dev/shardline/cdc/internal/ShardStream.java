@@ -43,6 +43,10 @@ public final class ShardStream implements AutoCloseable {
   private final CdcMetrics.Shard metrics;
   private final SinkChain chain;
   private final SlotHealth slot;
+  private final SourceAdmin admin;
+  private final ShardLease lease;
+  private volatile boolean engineRunning;
+  private volatile boolean standby;
   private final ExecutorService runner;
   private final ScheduledExecutorService retries;
   private final String engineName;
@@ -56,7 +60,10 @@ public final class ShardStream implements AutoCloseable {
   private boolean slotChecks;
   private long snapshotRows;
 
-  public ShardStream(ShardSpec shard, CdcConfig cdc, Map<String, SourceTable> tables, List<ChangeSink> sinks, CdcMetrics metrics) {
+  public ShardStream(ShardSpec shard, CdcConfig cdc, Map<String, SourceTable> tables, List<ChangeSink> sinks, CdcMetrics metrics,
+      SourceAdmin admin) {
+    this.admin = admin;
+    this.lease = new ShardLease(shard, cdc.slotName(shard.name()));
     this.shard = shard;
     this.cdc = cdc;
     this.sinks = List.copyOf(sinks);
@@ -96,18 +103,72 @@ public final class ShardStream implements AutoCloseable {
     return f != null ? f : lastError;
   }
 
-  /** Starts the engine and the periodic slot check; returns at once. */
+  /** Returns {@code streaming}, {@code standby: …} or {@code down: …} with the reason. */
+  public String state() {
+    if (healthy()) return "streaming";
+    if (standby && chain.failing() == null) return "standby: " + lastError;
+    return "down: " + (lastError() == null ? "starting" : lastError());
+  }
+
+  /**
+   * Starts the periodic slot check and the lease check (every second); the engine starts once this
+   * sidecar holds the shard's lease, at once unless another sidecar streams the shard. Returns at once.
+   */
   public synchronized void start() {
+    if (closed || slotChecks) return;
+    slotChecks = true;
+    retries.scheduleWithFixedDelay(slot::refresh, 0, SLOT_CHECK_SECONDS, TimeUnit.SECONDS);
+    retries.scheduleWithFixedDelay(this::leaseTick, 0, 1, TimeUnit.SECONDS);
+  }
+
+  private void leaseTick() {
     if (closed) return;
-    if (!slotChecks) {
-      slotChecks = true;
-      retries.scheduleWithFixedDelay(slot::refresh, 0, SLOT_CHECK_SECONDS, TimeUnit.SECONDS);
+    boolean had = lease.held();
+    boolean has = lease.refresh();
+    if (has && !had) {
+      takeOver();
+    } else if (!has) {
+      if (had) {
+        LOG.warn("cdc {} - lost the shard's lease (its connection to the primary broke); engine stops until the lease is back", shard.name());
+        stopEngine();
+      }
+      if (lease.unreachable() != null) {
+        lastError = "cannot reach the primary for the shard's lease: " + lease.unreachable();
+        return;
+      }
+      if (!standby) LOG.info("cdc {} - standby: another sidecar streams this shard; taking over when its lease ends", shard.name());
+      standby = true;
+      lastError = "another sidecar streams this shard (it holds the shard's advisory lock); taking over when it stops";
+    }
+  }
+
+  /** Becomes the shard's streamer: ends a dead sidecar's slot holder, rereads the sinks' offsets, starts the engine. */
+  private void takeOver() {
+    if (standby) LOG.info("cdc {} - took over the shard's lease; starting the engine", shard.name());
+    standby = false;
+    lastError = null;
+    try {
+      admin.releaseSlot(shard);
+      for (ChangeSink s : sinks) if (s instanceof AnalyticsSink a) a.reloadOffsets();
+    } catch (RuntimeException e) {
+      LOG.warn("cdc {} - preparing the takeover: {}", shard.name(), e.getMessage());
     }
     startEngine();
   }
 
+  private void stopEngine() {
+    DebeziumEngine<?> e = engine;
+    if (e == null) return;
+    try {
+      e.close();
+    } catch (IOException ex) {
+      LOG.warn("cdc {} - engine close failed: {}", shard.name(), ex.getMessage());
+    }
+  }
+
   private synchronized void startEngine() {
-    if (closed) return;
+    if (closed || engineRunning || !lease.held()) return;
+    engineRunning = true;
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(EngineProperties.of(shard, cdc, engineName, offsetsFile))
         .using(new DebeziumEngine.ConnectorCallback() {
@@ -125,9 +186,11 @@ public final class ShardStream implements AutoCloseable {
 
   private void completed(boolean success, String message, Throwable error) {
     streaming = false;
+    engineRunning = false;
     if (closed) return;
     lastError = message + (error != null ? ": " + error.getMessage() : "");
     metrics.restarts.increment();
+    if (!lease.held()) return; // the lease check restarts the engine once the lease is back
     long delay;
     synchronized (this) {
       delay = backoffMs;
@@ -238,6 +301,7 @@ public final class ShardStream implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     streaming = false;
+    lease.close();
     SinkOffsetStore.unregister(engineName);
   }
 }

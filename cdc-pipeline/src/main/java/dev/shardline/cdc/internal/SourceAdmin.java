@@ -201,8 +201,8 @@ public final class SourceAdmin {
       if ("lost".equals(scalar(c, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) {
         throw new ShardlineCdcException(new SlotHealth(shard, slot).lostMessage());
       }
-      releaseStaleHolder(c, shard, slot);
-      return;
+      return; // a holder is ended only by the sidecar that takes the shard's lease (releaseSlot)
+
     }
     int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));
     int max = Integer.parseInt(scalar(c, "SHOW max_replication_slots"));
@@ -210,6 +210,21 @@ public final class SourceAdmin {
       throw fail(shard, "all replication slots are in use (" + used + " of max_replication_slots = " + max
           + "); drop unused slots (SELECT slot_name, active FROM pg_replication_slots; pg_drop_replication_slot(name)) "
           + "or raise max_replication_slots and restart the server");
+    }
+  }
+
+  /**
+   * Ends the backend still holding this pipeline's slot on {@code shard}; call it only while
+   * holding the shard's lease, so the holder can only be a dead or fenced-off sidecar.
+   */
+  public void releaseSlot(ShardSpec shard) {
+    try (Connection c = connect(shard.primary())) {
+      String slot = cdc.slotName(shard.name());
+      if (scalar(c, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'").equals("1")) {
+        releaseStaleHolder(c, shard, slot);
+      }
+    } catch (SQLException e) {
+      throw fail(shard, "cannot release slot " + cdc.slotName(shard.name()) + ": " + e.getMessage() + "; check the server is reachable");
     }
   }
 
