@@ -246,12 +246,29 @@ public final class SourceAdmin {
     }
   }
 
+  /** The table the heartbeat action query writes to, one row per slot, so that a quiet shard's slot still advances. */
+  public static final String HEARTBEAT_TABLE = "shardline_cdc_heartbeat";
+
+  /** Returns Debezium's heartbeat action query for {@code slot}: it writes a change the slot must stream and confirm. */
+  public static String heartbeatQuery(String slot) {
+    return "INSERT INTO public." + HEARTBEAT_TABLE + " (slot, at) VALUES ('" + slot + "', now()) "
+        + "ON CONFLICT (slot) DO UPDATE SET at = EXCLUDED.at";
+  }
+
   private void ensurePublication(Connection c, ShardSpec shard) throws SQLException {
     String pub = cdc.publicationName();
-    List<String> wanted = cdc.tables().stream()
+    List<String> wanted = new ArrayList<>(cdc.tables().stream()
         .filter(t -> !rules.isBroadcast(t) || isFirst(shard))
         .map(t -> "public." + t)
-        .toList();
+        .toList());
+    if (!cdc.heartbeat().isZero()) {
+      // Other tables' WAL moves past a quiet captured table without a message the slot could confirm;
+      // the heartbeat query writes into this table, which the publication carries.
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE IF NOT EXISTS public." + HEARTBEAT_TABLE + " (slot text PRIMARY KEY, at timestamptz NOT NULL)");
+      }
+      wanted.add("public." + HEARTBEAT_TABLE);
+    }
     try (Statement s = c.createStatement()) {
       boolean exists = scalar(c, "SELECT count(*) FROM pg_publication WHERE pubname = '" + pub + "'").equals("1");
       String list = String.join(", ", wanted);

@@ -1,0 +1,53 @@
+package dev.shardline.cdc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.shardline.config.ShardlineConfig;
+import dev.shardline.testkit.PgCluster;
+import dev.shardline.testkit.WithPgCluster;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Finding 5 (heartbeat): captured tables stay quiet while another table writes lots of WAL; the slot must not pin it. */
+@WithPgCluster(primaries = 2, replicas = 0, shared = true)
+class HeartbeatIT {
+  @Test
+  void quietCapturedTables_busyOtherTable_slotConfirmsTheWal(PgCluster cluster, @TempDir Path dir) throws Exception {
+    CdcFixture.resetSchema(cluster);
+    CdcFixture.createDatabase(cluster.primary(0), "analytics_heartbeat");
+    ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "beat", "analytics_heartbeat", ""));
+    CdcConfig cdc = CdcConfig.fromYaml(cfg);
+    try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).build()) {
+      p.start();
+      await().atMost(Duration.ofSeconds(30)).until(p::ready);
+      cluster.primary(0).execute("CREATE TABLE IF NOT EXISTS busy (g int, t text)");
+      long before = lsn(cluster);
+      for (int i = 0; i < 4; i++) cluster.primary(0).execute("INSERT INTO busy SELECT g, md5(g::text) FROM generate_series(1, 50000) g");
+      long written = lsn(cluster) - before;
+      assertThat(written).as("WAL written by the busy table").isGreaterThan(4_000_000);
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+          .until(() -> retained(cluster, cdc.slotName("shard-0")) < written / 4);
+    } finally {
+      cluster.primary(0).execute("DROP TABLE IF EXISTS busy");
+      CdcPipeline.cleanup(cfg, cdc);
+    }
+  }
+
+  private static long lsn(PgCluster cluster) throws Exception {
+    try (Connection c = cluster.primary(0).connect()) {
+      return Long.parseLong(CdcFixture.rows(c, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn").get(0).replaceAll("\\..*", ""));
+    }
+  }
+
+  private static long retained(PgCluster cluster, String slot) throws Exception {
+    try (Connection c = cluster.primary(0).connect()) {
+      String v = CdcFixture.rows(c, "SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '"
+          + slot + "'").get(0);
+      return Long.parseLong(v.replaceAll("\\..*", ""));
+    }
+  }
+}
