@@ -31,6 +31,7 @@ import java.util.Optional;
  *   invalidate:
  *     orders: { namespace: order, tenant: tenant_id, id: id }
  *   truncate: delete              # delete (that shard's analytics rows) | ignore
+ *   onError: { cache: halt, postgres: deadletter, mySink: deadletter }  # per sink: halt (default) | deadletter
  * </pre>
  */
 public record CdcConfig(
@@ -45,7 +46,8 @@ public record CdcConfig(
     Optional<PostgresSink> postgres,
     Optional<Path> offsetsFile,
     List<InvalidationRule> invalidations,
-    TruncateMode truncate) {
+    TruncateMode truncate,
+    Map<String, OnError> onError) {
 
   /** What a TRUNCATE of a captured table does to the analytics sinks. */
   public enum TruncateMode {
@@ -83,6 +85,11 @@ public record CdcConfig(
     tables = List.copyOf(tables);
     invalidations = List.copyOf(invalidations);
     Objects.requireNonNull(truncate, "truncate");
+    onError = Map.copyOf(onError);
+    if (onError.containsValue(OnError.DEADLETTER) && duckdbPath.isEmpty() && postgres.isEmpty()) {
+      throw new ShardlineCdcException("cdc - onError: deadletter needs an analytics sink (sinks.duckdb or sinks.postgres) to hold "
+          + "the dead-letter table; configure one or use onError: halt");
+    }
     if (!name.matches("[a-z][a-z0-9_]{0,39}")) {
       throw new ShardlineCdcException("cdc - name must be lower-case letters, digits or '_' (at most 40), was '" + name + "'");
     }
@@ -91,6 +98,11 @@ public record CdcConfig(
       throw new ShardlineCdcException(
           "cdc - no place for offsets: configure sinks.duckdb or sinks.postgres (offsets are kept with the rows) or offsets.file");
     }
+  }
+
+  /** Returns the failure policy of the sink named {@code sink} ({@code cache}, {@code duckdb}, {@code postgres} or a user sink's name). */
+  public OnError onErrorOf(String sink) {
+    return onError.getOrDefault(sink, OnError.HALT);
   }
 
   /** Returns the replication slot name of {@code shard}, such as {@code shardline_shard_1}. */
@@ -111,7 +123,7 @@ public record CdcConfig(
   public static CdcConfig fromYaml(ShardlineConfig config) {
     ConfigNode n = config.section("cdc");
     if (n.isMissing()) throw n.error("is required to run the CDC pipeline: add a cdc: section with tables and sinks");
-    n.allowOnly("name", "tables", "snapshot", "pollInterval", "heartbeat", "maxBatchSize", "http", "sinks", "offsets", "invalidate", "truncate");
+    n.allowOnly("name", "tables", "snapshot", "pollInterval", "heartbeat", "maxBatchSize", "http", "sinks", "offsets", "invalidate", "truncate", "onError");
     List<String> tables = new ArrayList<>();
     for (ConfigNode t : n.get("tables").isList() ? n.get("tables").list() : List.of(n.get("tables"))) {
       String table = t.string().toLowerCase(Locale.ROOT);
@@ -153,13 +165,15 @@ public record CdcConfig(
     ConfigNode off = n.get("offsets").allowOnly("file");
     Optional<Path> offsets = off.isMissing() ? Optional.empty() : Optional.of(Path.of(off.get("file").string()));
     List<InvalidationRule> rules = bindRules(n.get("invalidate"), tables);
+    Map<String, OnError> onError = new LinkedHashMap<>();
+    n.get("onError").entries().forEach((sink, policy) -> onError.put(sink, policy.enumOr(OnError.HALT)));
     Optional<Path> duckPath = duck;
     Optional<PostgresSink> pgSink = pg;
     return n.guard(() -> {
       try {
         return new CdcConfig(n.get("name").stringOr("shardline"), tables, n.get("snapshot").enumOr(SnapshotMode.INITIAL),
             poll, heartbeat, n.get("maxBatchSize").intOr(2048, 1, 100_000), port, duckPath, pgSink, offsets, rules,
-            n.get("truncate").enumOr(TruncateMode.DELETE));
+            n.get("truncate").enumOr(TruncateMode.DELETE), onError);
       } catch (ShardlineCdcException e) {
         throw new dev.shardline.config.ShardlineConfigException(e.getMessage());
       }

@@ -43,6 +43,7 @@ public final class CdcPipeline implements AutoCloseable {
   private final CacheInvalidator invalidator;
   private final List<ChangeSink> extraSinks;
   private final List<ShardSpec> shards;
+  private final Map<String, OnError> userPolicies;
   private final boolean builtInSinks;
   private final PrometheusMeterRegistry registry;
   private final List<ChangeSink> sinks = new ArrayList<>();
@@ -56,6 +57,7 @@ public final class CdcPipeline implements AutoCloseable {
     this.cdc = b.cdc;
     this.invalidator = b.invalidator;
     this.extraSinks = List.copyOf(b.sinks);
+    this.userPolicies = Map.copyOf(b.policies);
     this.shards = b.shards == null ? config.shards()
         : config.shards().stream().filter(s -> b.shards.contains(s.name())).toList();
     this.builtInSinks = b.builtInSinks;
@@ -105,15 +107,33 @@ public final class CdcPipeline implements AutoCloseable {
         s.open();
       }
       CdcMetrics metrics = new CdcMetrics(registry);
-      for (ShardSpec s : shards) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics, admin));
+      for (ShardSpec s : shards) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics, admin, this::policyOf));
       streams.forEach(ShardStream::start);
-      cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::status));
+      cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::readyBody));
       LOG.info("cdc - started {} shard engines, sinks {}, tables {}", streams.size(),
           sinks.stream().map(ChangeSink::name).toList(), cdc.tables());
     } catch (RuntimeException e) {
       close();
       throw e;
     }
+  }
+
+  private OnError policyOf(String sink) {
+    OnError own = userPolicies.get(sink);
+    return own != null ? own : cdc.onErrorOf(sink);
+  }
+
+  /** True once some sink dead-lettered a change ({@code onError: deadletter}); the pipeline still streams. */
+  public boolean degraded() {
+    return streams.stream().anyMatch(ShardStream::degraded);
+  }
+
+  private Map<String, Object> readyBody() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("ready", ready());
+    body.put("degraded", degraded());
+    body.put("shards", status());
+    return body;
   }
 
   /** True when every shard's engine is streaming and no sink is failing a batch. */
@@ -198,6 +218,7 @@ public final class CdcPipeline implements AutoCloseable {
     private boolean builtInSinks = true;
     private PrometheusMeterRegistry registry;
     private java.util.Set<String> shards;
+    private final Map<String, OnError> policies = new LinkedHashMap<>();
 
     private Builder(ShardlineConfig config, CdcConfig cdc) {
       this.config = Objects.requireNonNull(config, "config");
@@ -222,6 +243,20 @@ public final class CdcPipeline implements AutoCloseable {
      */
     public Builder sink(ChangeSink sink) {
       sinks.add(Objects.requireNonNull(sink, "sink"));
+      return this;
+    }
+
+    /**
+     * Adds a sink of the caller's with its failure policy (else {@code cdc.onError.<name>}, default
+     * {@link OnError#HALT}); {@link OnError#DEADLETTER} needs an analytics sink for the dead-letter table.
+     */
+    public Builder sink(ChangeSink sink, OnError onError) {
+      sink(sink);
+      if (onError == OnError.DEADLETTER && cdc.duckdbPath().isEmpty() && cdc.postgres().isEmpty()) {
+        throw new ShardlineCdcException("cdc - sink " + sink.name() + ": onError deadletter needs an analytics sink "
+            + "(cdc.sinks.duckdb or cdc.sinks.postgres) for the dead-letter table; configure one or use OnError.HALT");
+      }
+      policies.put(sink.name(), Objects.requireNonNull(onError, "onError"));
       return this;
     }
 

@@ -24,6 +24,12 @@ class HeartbeatIT {
     try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).build()) {
       p.start();
       await().atMost(Duration.ofSeconds(30)).until(p::ready);
+      // One captured change, then the captured tables stay quiet.
+      cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (1, 1, 1)");
+      try (Connection pg = java.sql.DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_heartbeat"), "postgres", "")) {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .untilAsserted(() -> assertThat(CdcFixture.rows(pg, "SELECT count(*) FROM orders")).containsExactly("1"));
+      }
       cluster.primary(0).execute("CREATE TABLE IF NOT EXISTS busy (g int, t text)");
       long before = lsn(cluster);
       for (int i = 0; i < 4; i++) cluster.primary(0).execute("INSERT INTO busy SELECT g, md5(g::text) FROM generate_series(1, 50000) g");

@@ -53,7 +53,10 @@ class HttpEndpointIT {
   void ready_multiLineErrorWithQuotes_isValidJson() throws Exception {
     Map<String, String> status = new LinkedHashMap<>();
     status.put("shard-0", "down: sink postgres failed: ERROR: \"x\"\n  Where: line 2\\n");
-    try (HttpEndpoint e = new HttpEndpoint(0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> false, () -> status)) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("ready", false);
+    body.put("shards", status);
+    try (HttpEndpoint e = new HttpEndpoint(0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), () -> false, () -> body)) {
       HttpResponse<String> r = get(e.port(), "/ready");
       assertThat(r.statusCode()).isEqualTo(503);
       JsonNode json = new ObjectMapper().readTree(r.body());

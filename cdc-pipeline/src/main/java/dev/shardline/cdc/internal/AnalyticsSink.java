@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public abstract class AnalyticsSink implements ChangeSink {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AnalyticsSink.class);
   static final String OFFSETS = "shardline_cdc_offsets";
+  static final String DEADLETTER = "shardline_cdc_deadletter";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   protected final Map<String, SourceTable> tables;
   private final Map<String, ChangeSink.StoredOffset> stored = new ConcurrentHashMap<>();
@@ -94,6 +96,9 @@ public abstract class AnalyticsSink implements ChangeSink {
       createOffsetsTable();
       try (Statement s = conn.createStatement()) {
         for (SourceTable t : tables.values()) s.execute(createTable(t));
+        s.execute("CREATE TABLE IF NOT EXISTS " + DEADLETTER + " (at TIMESTAMP NOT NULL, shard VARCHAR NOT NULL, sink VARCHAR NOT NULL, "
+            + "source_table VARCHAR NOT NULL, op VARCHAR NOT NULL, commit_lsn BIGINT NOT NULL, lsn BIGINT NOT NULL, "
+            + "row_json VARCHAR NOT NULL, error VARCHAR NOT NULL)");
       }
       conn.commit();
       for (SourceTable t : tables.values()) reconcile(t);
@@ -112,6 +117,36 @@ public abstract class AnalyticsSink implements ChangeSink {
       }
     }
     conn.commit();
+  }
+
+  /**
+   * Stores a change sink {@code sink} could not apply, with its error, in {@value #DEADLETTER};
+   * returns once it is committed.
+   *
+   * @throws ShardlineCdcException when the store cannot take it (the pipeline then keeps retrying)
+   */
+  public synchronized void deadLetter(String sink, ChangeEvent e, String error) {
+    try {
+      reconnectIfNeeded();
+      try (PreparedStatement ps = conn.prepareStatement("INSERT INTO " + DEADLETTER
+          + " (at, shard, sink, source_table, op, commit_lsn, lsn, row_json, error) VALUES (CURRENT_TIMESTAMP, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setString(1, e.shard());
+        ps.setString(2, sink);
+        ps.setString(3, e.table());
+        ps.setString(4, e.op().name());
+        ps.setLong(5, e.position().commitLsn());
+        ps.setLong(6, e.position().lsn());
+        ps.setString(7, JSON.writeValueAsString(e.row()));
+        ps.setString(8, String.valueOf(error));
+        ps.executeUpdate();
+      }
+      conn.commit();
+    } catch (SQLException | com.fasterxml.jackson.core.JsonProcessingException ex) {
+      rollbackQuietly();
+      dropIfBroken();
+      throw new ShardlineCdcException("cdc sink " + name() + " - cannot store a dead letter of " + e.shard() + ": " + ex.getMessage()
+          + "; the batch is retried", ex);
+    }
   }
 
   /** Rereads the stored offsets, which another sidecar may have moved while this one was a standby. */

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -23,8 +22,8 @@ public final class HttpEndpoint implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Serves on {@code port}; {@code status} gives each shard's state for {@code /ready}. */
-  public HttpEndpoint(int port, PrometheusMeterRegistry registry, BooleanSupplier ready, Supplier<Map<String, String>> status) {
+  /** Serves on {@code port}; {@code body} is the JSON object {@code /ready} returns (200 when {@code ready}, else 503). */
+  public HttpEndpoint(int port, PrometheusMeterRegistry registry, BooleanSupplier ready, Supplier<Map<String, Object>> body) {
     try {
       server = HttpServer.create(new InetSocketAddress(port), 16);
     } catch (IOException e) {
@@ -39,10 +38,7 @@ public final class HttpEndpoint implements AutoCloseable {
     server.createContext("/health", x -> send(x, 200, "text/plain", "ok\n"));
     server.createContext("/ready", x -> {
       boolean ok = ready.getAsBoolean();
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("ready", ok);
-      body.put("shards", status.get());
-      send(x, ok ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
+      send(x, ok ? 200 : 503, "application/json", JSON.writeValueAsString(body.get()) + "\n");
     });
     server.createContext("/metrics", x -> send(x, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
     server.start();

@@ -3,6 +3,7 @@ package dev.shardline.cdc.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardline.cdc.CdcConfig;
+import dev.shardline.cdc.ShardlineCdcException;
 import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;
 import dev.shardline.cdc.spi.ChangeSink;
@@ -61,7 +62,7 @@ public final class ShardStream implements AutoCloseable {
   private long snapshotRows;
 
   public ShardStream(ShardSpec shard, CdcConfig cdc, Map<String, SourceTable> tables, List<ChangeSink> sinks, CdcMetrics metrics,
-      SourceAdmin admin) {
+      SourceAdmin admin, java.util.function.Function<String, dev.shardline.cdc.OnError> policy) {
     this.admin = admin;
     this.lease = new ShardLease(shard, cdc.slotName(shard.name()));
     this.shard = shard;
@@ -78,7 +79,12 @@ public final class ShardStream implements AutoCloseable {
       return t;
     });
     this.metrics = metrics.forShard(shard.name(), this);
-    this.chain = new SinkChain(shard.name(), sinks, this.metrics, () -> closed);
+    AnalyticsSink deadLetterStore = sinks.stream().filter(x -> x instanceof PostgresAnalyticsSink).map(x -> (AnalyticsSink) x).findFirst()
+        .or(() -> sinks.stream().filter(x -> x instanceof AnalyticsSink).map(x -> (AnalyticsSink) x).findFirst()).orElse(null);
+    this.chain = new SinkChain(shard.name(), sinks, this.metrics, () -> closed, policy, (sink, e, error) -> {
+      if (deadLetterStore == null) throw new ShardlineCdcException("cdc " + shard.name() + " - no analytics sink holds a dead-letter table");
+      deadLetterStore.deadLetter(sink, e, error);
+    });
     this.slot = new SlotHealth(shard, cdc.slotName(shard.name()));
     SinkOffsetStore.register(engineName, this::resumeOffset);
   }
@@ -103,9 +109,14 @@ public final class ShardStream implements AutoCloseable {
     return f != null ? f : lastError;
   }
 
+  /** True once a sink dead-lettered a change of this shard. */
+  public boolean degraded() {
+    return chain.degraded() != null;
+  }
+
   /** Returns {@code streaming}, {@code standby: …} or {@code down: …} with the reason. */
   public String state() {
-    if (healthy()) return "streaming";
+    if (healthy()) return chain.degraded() == null ? "streaming" : "streaming (degraded: " + chain.degraded() + ")";
     if (standby && chain.failing() == null) return "standby: " + lastError;
     return "down: " + (lastError() == null ? "starting" : lastError());
   }
@@ -211,10 +222,14 @@ public final class ShardStream implements AutoCloseable {
       throws InterruptedException {
     if (records.isEmpty()) return;
     List<ChangeEvent> events = new ArrayList<>(records.size());
+    List<Map<String, ?>> eventOffsets = new ArrayList<>(records.size());
     long now = System.currentTimeMillis();
     for (RecordChangeEvent<SourceRecord> r : records) {
       ChangeEvent e = converter.convert(r.record());
-      if (e != null) events.add(e);
+      if (e != null) {
+        events.add(e);
+        eventOffsets.add(r.record().sourceOffset());
+      }
     }
     SourceRecord last = records.get(records.size() - 1).record();
     if (LOG.isDebugEnabled()) {
@@ -223,7 +238,8 @@ public final class ShardStream implements AutoCloseable {
     Map<String, ?> offset = last.sourceOffset();
     ChangeBatch batch = new ChangeBatch(shard.name(), events, toJson(offset), RecordConverter.position(offset),
         RecordConverter.isSnapshotOffset(offset));
-    chain.deliver(batch);
+    chain.deliver(batch, i -> new ChangeBatch(shard.name(), List.of(events.get(i)), toJson(eventOffsets.get(i)),
+        RecordConverter.position(eventOffsets.get(i)), RecordConverter.isSnapshotOffset(eventOffsets.get(i))));
     for (RecordChangeEvent<SourceRecord> r : records) committer.markProcessed(r);
     committer.markBatchFinished();
     synchronized (this) {
