@@ -48,6 +48,14 @@ public final class CdcCommand implements Callable<Integer> {
     this.invalidators = invalidators;
   }
 
+  private final java.util.List<dev.shardline.cdc.spi.ChangeSink> extraSinks = new java.util.ArrayList<>();
+
+  /** Adds a sink of the embedding application to the sidecar (see {@link CdcPipeline.Builder#sink}); returns this command. */
+  public CdcCommand withSink(dev.shardline.cdc.spi.ChangeSink sink) {
+    extraSinks.add(java.util.Objects.requireNonNull(sink, "sink"));
+    return this;
+  }
+
   /** Builds the cache invalidator the sidecar uses; null for none. If it is AutoCloseable, it is closed at shutdown. */
   @FunctionalInterface
   public interface CacheInvalidatorFactory {
@@ -80,6 +88,7 @@ public final class CdcCommand implements Callable<Integer> {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       CdcPipeline.Builder b = CdcPipeline.builder(cfg, cdc).meterRegistry(registry);
       if (shards != null) b.shards(shards);
+      extraSinks.forEach(b::sink);
       invalidator = invalidators.create(cfg, cdc, registry);
       if (invalidator != null) b.invalidator(invalidator);
       pipeline = b.build();

@@ -103,7 +103,7 @@ public final class CdcPipeline implements AutoCloseable {
       Map<String, ShardSpec> byName = new LinkedHashMap<>();
       for (ShardSpec s : config.shards()) byName.put(s.name(), s);
       for (ChangeSink s : sinks) {
-        if (s instanceof AnalyticsSink a) a.schemaSource((shard, table) -> admin.describe(byName.get(shard), table));
+        if (s instanceof AnalyticsSink a) a.schemaSource((shard, table) -> describeEverywhere(admin, table));
         s.open();
       }
       CdcMetrics metrics = new CdcMetrics(registry);
@@ -116,6 +116,23 @@ public final class CdcPipeline implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /**
+   * Returns a table as the analytics sinks should have it while shards are migrated one after
+   * another: every column some shard has (so a column is dropped only once no shard has it), each
+   * with the widest type any shard has.
+   */
+  private SourceTable describeEverywhere(SourceAdmin admin, String table) {
+    SourceTable first = null;
+    Map<String, String> columns = new LinkedHashMap<>();
+    for (ShardSpec s : config.shards()) {
+      if (config.tables().isBroadcast(table) && first != null) break; // streamed from the first shard only
+      SourceTable t = admin.describe(s, table);
+      if (first == null) first = t;
+      t.columns().forEach((c, type) -> columns.merge(c, type, (a, b) -> dev.shardline.cdc.internal.SchemaEvolution.isWidening(a, b) ? b : a));
+    }
+    return new SourceTable(table, columns, first.primaryKey(), first.tenantColumn());
   }
 
   private OnError policyOf(String sink) {

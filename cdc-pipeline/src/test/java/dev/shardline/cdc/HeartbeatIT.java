@@ -36,10 +36,20 @@ class HeartbeatIT {
       long written = lsn(cluster) - before;
       assertThat(written).as("WAL written by the busy table").isGreaterThan(4_000_000);
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-          .until(() -> retained(cluster, cdc.slotName("shard-0")) < written / 4);
+          .untilAsserted(() -> assertThat(retained(cluster, cdc.slotName("shard-0"))).as("WAL the slot retains; %s", diagnose(cluster))
+              .isLessThan(written / 4));
     } finally {
       cluster.primary(0).execute("DROP TABLE IF EXISTS busy");
       CdcPipeline.cleanup(cfg, cdc);
+    }
+  }
+
+  private static String diagnose(PgCluster cluster) {
+    try (Connection c = cluster.primary(0).connect()) {
+      return CdcFixture.rows(c, "SELECT slot_name, confirmed_flush_lsn, restart_lsn, pg_current_wal_lsn() FROM pg_replication_slots")
+          + " heartbeat rows " + CdcFixture.rows(c, "SELECT slot, at FROM shardline_cdc_heartbeat");
+    } catch (Exception e) {
+      return e.toString();
     }
   }
 

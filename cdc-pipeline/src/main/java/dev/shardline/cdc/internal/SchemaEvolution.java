@@ -10,14 +10,14 @@ import java.util.regex.Pattern;
  * stored value (integer to a larger integer or to numeric, a longer varchar, a wider decimal).
  * Anything else is left to the user's analytics changelog.
  */
-final class SchemaEvolution {
+public final class SchemaEvolution {
   private static final Map<String, Integer> INT_RANK = Map.of("smallint", 1, "integer", 2, "bigint", 3);
   private static final Pattern SIZED = Pattern.compile("(character varying|varchar|numeric|decimal)\\((\\d+)(?:,\\s*(\\d+))?\\)");
 
   private SchemaEvolution() {}
 
   /** True when a column of type {@code from} can become {@code to} without losing a value (types as PostgreSQL or DuckDB print them). */
-  static boolean isWidening(String from, String to) {
+  public static boolean isWidening(String from, String to) {
     String f = from.toLowerCase(Locale.ROOT).trim();
     String t = to.toLowerCase(Locale.ROOT).trim();
     if (f.equals(t)) return false;
