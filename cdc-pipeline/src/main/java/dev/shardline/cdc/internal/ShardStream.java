@@ -190,11 +190,6 @@ public final class ShardStream implements AutoCloseable {
           }
         })
         .using(this::completed)
-        // With the sinks holding the offset, a commit only tells PostgreSQL how far the slot may
-        // advance. Measured (HeartbeatIT): the periodic policy committed only at shutdown with this
-        // batch handler, so the slot pinned all WAL while running. Commit after every batch.
-        .using(offsetsFile.isPresent() ? io.debezium.engine.spi.OffsetCommitPolicy.periodic(EngineProperties.of(shard, cdc, engineName, offsetsFile))
-            : io.debezium.engine.spi.OffsetCommitPolicy.always())
         .notifying(this::handleBatch)
         .build();
     runner.execute(engine);
