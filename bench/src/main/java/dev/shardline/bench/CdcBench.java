@@ -121,7 +121,7 @@ public final class CdcBench {
 
   private static CdcPipeline pipeline(Path yaml, TimedInvalidator inv, StampingSink stamp) {
     ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
-    CdcPipeline.Builder b = CdcPipeline.builder(cfg, CdcConfig.fromYaml(cfg)).sink(stamp);
+    CdcPipeline.Builder b = CdcPipeline.builder(cfg, CdcConfig.fromYaml(cfg)).observer(stamp);
     if (inv != null) b.invalidator(inv);
     return b.build();
   }

@@ -42,6 +42,7 @@ public final class CdcPipeline implements AutoCloseable {
   private final CdcConfig cdc;
   private final CacheInvalidator invalidator;
   private final List<ChangeSink> extraSinks;
+  private final List<ChangeSink> observers;
   private final List<ShardSpec> shards;
   private final Map<String, OnError> userPolicies;
   private final boolean builtInSinks;
@@ -57,6 +58,7 @@ public final class CdcPipeline implements AutoCloseable {
     this.cdc = b.cdc;
     this.invalidator = b.invalidator;
     this.extraSinks = List.copyOf(b.sinks);
+    this.observers = List.copyOf(b.observers);
     this.userPolicies = Map.copyOf(b.policies);
     this.shards = b.shards == null ? config.shards()
         : config.shards().stream().filter(s -> b.shards.contains(s.name())).toList();
@@ -100,6 +102,7 @@ public final class CdcPipeline implements AutoCloseable {
         cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema, truncates)));
         cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema, truncates)));
       }
+      sinks.addAll(observers);
       Map<String, ShardSpec> byName = new LinkedHashMap<>();
       for (ShardSpec s : config.shards()) byName.put(s.name(), s);
       for (ChangeSink s : sinks) {
@@ -236,6 +239,7 @@ public final class CdcPipeline implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private java.util.Set<String> shards;
     private final Map<String, OnError> policies = new LinkedHashMap<>();
+    private final List<ChangeSink> observers = new ArrayList<>();
 
     private Builder(ShardlineConfig config, CdcConfig cdc) {
       this.config = Objects.requireNonNull(config, "config");
@@ -260,6 +264,16 @@ public final class CdcPipeline implements AutoCloseable {
      */
     public Builder sink(ChangeSink sink) {
       sinks.add(Objects.requireNonNull(sink, "sink"));
+      return this;
+    }
+
+    /**
+     * Adds a sink that runs after the analytics sinks committed each batch (for measurements and
+     * notifications of what is durable). It is retried in place like any sink, but a crash while it
+     * fails is not redelivered to it: the stored offset already moved. Use {@link #sink} for data.
+     */
+    public Builder observer(ChangeSink sink) {
+      observers.add(Objects.requireNonNull(sink, "sink"));
       return this;
     }
 
