@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One CDC pipeline over every shard primary of a {@code shardline.yaml}: a Debezium engine per
- * shard feeding the configured sinks, embeddable in-process or run by {@link CdcCommand}.
+ * shard feeding the configured sinks, embeddable in-process or run by {@link dev.shardline.cdc.cli.CdcCommand}.
  *
  * <pre>
  * try (CdcPipeline p = CdcPipeline.builder(config, CdcConfig.fromYaml(config)).invalidator(cache).build()) {

@@ -1,5 +1,8 @@
 package dev.shardline.cdc;
 
+import dev.shardline.cdc.cli.CdcCommand;
+import dev.shardline.cdc.cli.Main;
+
 import dev.shardline.cdc.internal.SidecarCache;
 import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;

@@ -1,5 +1,8 @@
-package dev.shardline.cdc;
+package dev.shardline.cdc.cli;
 
+import dev.shardline.cdc.CdcConfig;
+import dev.shardline.cdc.CdcPipeline;
+import dev.shardline.cdc.ShardlineCdcException;
 import dev.shardline.cdc.internal.SidecarCache;
 import dev.shardline.config.ShardlineConfig;
 import io.micrometer.core.instrument.MeterRegistry;
