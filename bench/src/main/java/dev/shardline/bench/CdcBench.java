@@ -35,7 +35,7 @@ public final class CdcBench {
   private CdcBench() {}
 
   public static void main(String[] args) throws Exception {
-    dev.shardline.cdc.Main.defaultLogging();
+    dev.shardline.cdc.cli.Main.defaultLogging();
     int backlog = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
     int samples = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
     Path dir = Files.createTempDirectory("shardline-cdc-bench-");
@@ -121,7 +121,7 @@ public final class CdcBench {
 
   private static CdcPipeline pipeline(Path yaml, TimedInvalidator inv, StampingSink stamp) {
     ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
-    CdcPipeline.Builder b = CdcPipeline.builder(cfg, CdcConfig.fromYaml(cfg)).sink(stamp);
+    CdcPipeline.Builder b = CdcPipeline.builder(cfg, CdcConfig.fromYaml(cfg)).observer(stamp);
     if (inv != null) b.invalidator(inv);
     return b.build();
   }
@@ -200,7 +200,7 @@ public final class CdcBench {
   /** Runs the sidecar as its own process, waits for readiness, and returns its CPU use over 10 s of idleness. */
   private static double idleCpu(Path yaml, int port) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"), "dev.shardline.cdc.Main", "cdc",
+    Process p = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"), "dev.shardline.cdc.cli.Main", "cdc",
         "--config", yaml.toString())
         .redirectErrorStream(true).redirectOutput(yaml.resolveSibling("sidecar.log").toFile()).start();
     try {

@@ -30,6 +30,8 @@ import java.util.Optional;
  *   offsets: { file: offsets.dat } # only when no analytics sink holds them
  *   invalidate:
  *     orders: { namespace: order, tenant: tenant_id, id: id }
+ *   truncate: delete              # delete (that shard's analytics rows) | ignore
+ *   onError: { cache: halt, postgres: deadletter, mySink: deadletter }  # per sink: halt (default) | deadletter
  * </pre>
  */
 public record CdcConfig(
@@ -43,7 +45,17 @@ public record CdcConfig(
     Optional<Path> duckdbPath,
     Optional<PostgresSink> postgres,
     Optional<Path> offsetsFile,
-    List<InvalidationRule> invalidations) {
+    List<InvalidationRule> invalidations,
+    TruncateMode truncate,
+    Map<String, OnError> onError) {
+
+  /** What a TRUNCATE of a captured table does to the analytics sinks. */
+  public enum TruncateMode {
+    /** Removes the rows that came from the truncating shard (the default). */
+    DELETE,
+    /** Leaves the analytics rows in place (the TRUNCATE still reaches the application's sinks). */
+    IGNORE
+  }
 
   /** Whether rows existing before the first start are copied into the sinks. */
   public enum SnapshotMode {
@@ -72,6 +84,12 @@ public record CdcConfig(
     Objects.requireNonNull(name, "name");
     tables = List.copyOf(tables);
     invalidations = List.copyOf(invalidations);
+    Objects.requireNonNull(truncate, "truncate");
+    onError = Map.copyOf(onError);
+    if (onError.containsValue(OnError.DEADLETTER) && duckdbPath.isEmpty() && postgres.isEmpty()) {
+      throw new ShardlineCdcException("cdc - onError: deadletter needs an analytics sink (sinks.duckdb or sinks.postgres) to hold "
+          + "the dead-letter table; configure one or use onError: halt");
+    }
     if (!name.matches("[a-z][a-z0-9_]{0,39}")) {
       throw new ShardlineCdcException("cdc - name must be lower-case letters, digits or '_' (at most 40), was '" + name + "'");
     }
@@ -80,6 +98,11 @@ public record CdcConfig(
       throw new ShardlineCdcException(
           "cdc - no place for offsets: configure sinks.duckdb or sinks.postgres (offsets are kept with the rows) or offsets.file");
     }
+  }
+
+  /** Returns the failure policy of the sink named {@code sink} ({@code cache}, {@code duckdb}, {@code postgres} or a user sink's name). */
+  public OnError onErrorOf(String sink) {
+    return onError.getOrDefault(sink, OnError.HALT);
   }
 
   /** Returns the replication slot name of {@code shard}, such as {@code shardline_shard_1}. */
@@ -100,7 +123,7 @@ public record CdcConfig(
   public static CdcConfig fromYaml(ShardlineConfig config) {
     ConfigNode n = config.section("cdc");
     if (n.isMissing()) throw n.error("is required to run the CDC pipeline: add a cdc: section with tables and sinks");
-    n.allowOnly("name", "tables", "snapshot", "pollInterval", "heartbeat", "maxBatchSize", "http", "sinks", "offsets", "invalidate");
+    n.allowOnly("name", "tables", "snapshot", "pollInterval", "heartbeat", "maxBatchSize", "http", "sinks", "offsets", "invalidate", "truncate", "onError");
     List<String> tables = new ArrayList<>();
     for (ConfigNode t : n.get("tables").isList() ? n.get("tables").list() : List.of(n.get("tables"))) {
       String table = t.string().toLowerCase(Locale.ROOT);
@@ -142,12 +165,15 @@ public record CdcConfig(
     ConfigNode off = n.get("offsets").allowOnly("file");
     Optional<Path> offsets = off.isMissing() ? Optional.empty() : Optional.of(Path.of(off.get("file").string()));
     List<InvalidationRule> rules = bindRules(n.get("invalidate"), tables);
+    Map<String, OnError> onError = new LinkedHashMap<>();
+    n.get("onError").entries().forEach((sink, policy) -> onError.put(sink, policy.enumOr(OnError.HALT)));
     Optional<Path> duckPath = duck;
     Optional<PostgresSink> pgSink = pg;
     return n.guard(() -> {
       try {
         return new CdcConfig(n.get("name").stringOr("shardline"), tables, n.get("snapshot").enumOr(SnapshotMode.INITIAL),
-            poll, heartbeat, n.get("maxBatchSize").intOr(2048, 1, 100_000), port, duckPath, pgSink, offsets, rules);
+            poll, heartbeat, n.get("maxBatchSize").intOr(2048, 1, 100_000), port, duckPath, pgSink, offsets, rules,
+            n.get("truncate").enumOr(TruncateMode.DELETE), onError);
       } catch (ShardlineCdcException e) {
         throw new dev.shardline.config.ShardlineConfigException(e.getMessage());
       }

@@ -1,6 +1,7 @@
 package dev.shardline.cdc;
 
 import dev.shardline.cache.CacheInvalidator;
+import dev.shardline.cdc.internal.AnalyticsSink;
 import dev.shardline.cdc.internal.CacheInvalidationSink;
 import dev.shardline.cdc.internal.CdcMetrics;
 import dev.shardline.cdc.internal.DuckDbAnalyticsSink;
@@ -20,13 +21,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One CDC pipeline over every shard primary of a {@code shardline.yaml}: a Debezium engine per
- * shard feeding the configured sinks, embeddable in-process or run by {@link CdcCommand}.
+ * shard feeding the configured sinks, embeddable in-process or run by {@link dev.shardline.cdc.cli.CdcCommand}.
  *
  * <pre>
  * try (CdcPipeline p = CdcPipeline.builder(config, CdcConfig.fromYaml(config)).invalidator(cache).build()) {
@@ -42,6 +42,9 @@ public final class CdcPipeline implements AutoCloseable {
   private final CdcConfig cdc;
   private final CacheInvalidator invalidator;
   private final List<ChangeSink> extraSinks;
+  private final List<ChangeSink> observers;
+  private final List<ShardSpec> shards;
+  private final Map<String, OnError> userPolicies;
   private final boolean builtInSinks;
   private final PrometheusMeterRegistry registry;
   private final List<ChangeSink> sinks = new ArrayList<>();
@@ -55,6 +58,10 @@ public final class CdcPipeline implements AutoCloseable {
     this.cdc = b.cdc;
     this.invalidator = b.invalidator;
     this.extraSinks = List.copyOf(b.sinks);
+    this.observers = List.copyOf(b.observers);
+    this.userPolicies = Map.copyOf(b.policies);
+    this.shards = b.shards == null ? config.shards()
+        : config.shards().stream().filter(s -> b.shards.contains(s.name())).toList();
     this.builtInSinks = b.builtInSinks;
     this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
@@ -81,22 +88,31 @@ public final class CdcPipeline implements AutoCloseable {
     started = true;
     SourceAdmin admin = new SourceAdmin(cdc, config.tables()).broadcastFrom(config.shards().get(0).name());
     Map<String, Map<String, SourceTable>> perShard = new LinkedHashMap<>();
-    for (ShardSpec s : config.shards()) perShard.put(s.name(), admin.prepare(s));
+    for (ShardSpec s : shards) perShard.put(s.name(), admin.prepare(s));
     Map<String, SourceTable> schema = perShard.values().iterator().next();
     try {
-      cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema)));
-      cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema)));
-      if (!builtInSinks) sinks.clear();
+      // Order matters: sinks that store the resume offset (analytics) run last, so their offset
+      // never passes a batch that the cache or an application sink has not applied yet.
       if (invalidator != null && !cdc.invalidations().isEmpty()) {
-        // First, so a crash after invalidating but before the analytics commit only repeats invalidations.
-        sinks.add(0, new CacheInvalidationSink(invalidator, cdc.invalidations()));
+        sinks.add(new CacheInvalidationSink(invalidator, cdc.invalidations()));
       }
       sinks.addAll(extraSinks);
-      for (ChangeSink s : sinks) s.open();
+      if (builtInSinks) {
+        boolean truncates = cdc.truncate() == CdcConfig.TruncateMode.DELETE;
+        cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema, truncates)));
+        cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema, truncates)));
+      }
+      sinks.addAll(observers);
+      Map<String, ShardSpec> byName = new LinkedHashMap<>();
+      for (ShardSpec s : config.shards()) byName.put(s.name(), s);
+      for (ChangeSink s : sinks) {
+        if (s instanceof AnalyticsSink a) a.schemaSource((shard, table) -> describeEverywhere(admin, table));
+        s.open();
+      }
       CdcMetrics metrics = new CdcMetrics(registry);
-      for (ShardSpec s : config.shards()) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics));
+      for (ShardSpec s : shards) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics, admin, this::policyOf));
       streams.forEach(ShardStream::start);
-      cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::statusJson));
+      cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::readyBody));
       LOG.info("cdc - started {} shard engines, sinks {}, tables {}", streams.size(),
           sinks.stream().map(ChangeSink::name).toList(), cdc.tables());
     } catch (RuntimeException e) {
@@ -105,22 +121,54 @@ public final class CdcPipeline implements AutoCloseable {
     }
   }
 
-  /** True when every shard's engine is streaming. */
-  public boolean ready() {
-    return !streams.isEmpty() && streams.stream().allMatch(ShardStream::streaming);
+  /**
+   * Returns a table as the analytics sinks should have it while shards are migrated one after
+   * another: every column some shard has (so a column is dropped only once no shard has it), each
+   * with the widest type any shard has.
+   */
+  private SourceTable describeEverywhere(SourceAdmin admin, String table) {
+    SourceTable first = null;
+    Map<String, String> columns = new LinkedHashMap<>();
+    for (ShardSpec s : config.shards()) {
+      if (config.tables().isBroadcast(table) && first != null) break; // streamed from the first shard only
+      SourceTable t = admin.describe(s, table);
+      if (first == null) first = t;
+      t.columns().forEach((c, type) -> columns.merge(c, type, (a, b) -> dev.shardline.cdc.internal.SchemaEvolution.isWidening(a, b) ? b : a));
+    }
+    return new SourceTable(table, columns, first.primaryKey(), first.tenantColumn());
   }
 
-  /** Returns each shard's state: {@code streaming} or the last error while it retries. */
+  private OnError policyOf(String sink) {
+    OnError own = userPolicies.get(sink);
+    return own != null ? own : cdc.onErrorOf(sink);
+  }
+
+  /** True once some sink dead-lettered a change ({@code onError: deadletter}); the pipeline still streams. */
+  public boolean degraded() {
+    return streams.stream().anyMatch(ShardStream::degraded);
+  }
+
+  private Map<String, Object> readyBody() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("ready", ready());
+    body.put("degraded", degraded());
+    body.put("shards", status());
+    return body;
+  }
+
+  /** True when every shard's engine is streaming and no sink is failing a batch. */
+  public boolean ready() {
+    return !streams.isEmpty() && streams.stream().allMatch(ShardStream::healthy);
+  }
+
+  /**
+   * Returns each shard's state: {@code streaming}; {@code standby: …} while another sidecar holds
+   * the shard; or {@code down: } and the last error while it retries.
+   */
   public Map<String, String> status() {
     Map<String, String> out = new LinkedHashMap<>();
-    for (ShardStream s : streams) out.put(s.shard(), s.streaming() ? "streaming" : "down: " + Objects.toString(s.lastError(), "starting"));
+    for (ShardStream s : streams) out.put(s.shard(), s.state());
     return out;
-  }
-
-  private String statusJson() {
-    return status().entrySet().stream()
-        .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue().replace("\\", "\\\\").replace("\"", "'") + "\"")
-        .collect(Collectors.joining(",", "{\"ready\":" + ready() + ",\"shards\":{", "}}\n"));
   }
 
   /**
@@ -170,6 +218,17 @@ public final class CdcPipeline implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Prepares {@code shard} to be copied into the sinks again (its slot was invalidated, or its
+   * analytics rows are suspect): drops its slot and removes its analytics rows and offsets, so the
+   * next {@link #start()} snapshots it without duplicates. Run it while no sidecar runs.
+   *
+   * @return what was done, one line per step
+   */
+  public static List<String> resnapshot(ShardlineConfig config, CdcConfig cdc, String shard) {
+    return dev.shardline.cdc.internal.Resnapshot.run(config, cdc, shard);
+  }
+
   /** Builds a {@link CdcPipeline}. */
   public static final class Builder {
     private final ShardlineConfig config;
@@ -178,6 +237,9 @@ public final class CdcPipeline implements AutoCloseable {
     private final List<ChangeSink> sinks = new ArrayList<>();
     private boolean builtInSinks = true;
     private PrometheusMeterRegistry registry;
+    private java.util.Set<String> shards;
+    private final Map<String, OnError> policies = new LinkedHashMap<>();
+    private final List<ChangeSink> observers = new ArrayList<>();
 
     private Builder(ShardlineConfig config, CdcConfig cdc) {
       this.config = Objects.requireNonNull(config, "config");
@@ -196,9 +258,55 @@ public final class CdcPipeline implements AutoCloseable {
       return this;
     }
 
-    /** Adds a sink of the caller's; it runs after the built-in ones. */
+    /**
+     * Adds a sink of the caller's; it runs after cache invalidation and before the analytics sinks,
+     * which store the resume offset, so it receives every batch at least once.
+     */
     public Builder sink(ChangeSink sink) {
       sinks.add(Objects.requireNonNull(sink, "sink"));
+      return this;
+    }
+
+    /**
+     * Adds a sink that runs after the analytics sinks committed each batch (for measurements and
+     * notifications of what is durable). It is retried in place like any sink, but a crash while it
+     * fails is not redelivered to it: the stored offset already moved. Use {@link #sink} for data.
+     */
+    public Builder observer(ChangeSink sink) {
+      observers.add(Objects.requireNonNull(sink, "sink"));
+      return this;
+    }
+
+    /**
+     * Adds a sink of the caller's with its failure policy (else {@code cdc.onError.<name>}, default
+     * {@link OnError#HALT}); {@link OnError#DEADLETTER} needs an analytics sink for the dead-letter table.
+     */
+    public Builder sink(ChangeSink sink, OnError onError) {
+      sink(sink);
+      if (onError == OnError.DEADLETTER && cdc.duckdbPath().isEmpty() && cdc.postgres().isEmpty()) {
+        throw new ShardlineCdcException("cdc - sink " + sink.name() + ": onError deadletter needs an analytics sink "
+            + "(cdc.sinks.duckdb or cdc.sinks.postgres) for the dead-letter table; configure one or use OnError.HALT");
+      }
+      policies.put(sink.name(), Objects.requireNonNull(onError, "onError"));
+      return this;
+    }
+
+    /**
+     * Streams only these shards (by name), so the shards of one {@code shardline.yaml} can spread
+     * over several sidecar hosts; broadcast tables stream from the file's first shard, wherever it runs.
+     *
+     * @throws ShardlineCdcException naming a shard the file does not have
+     */
+    public Builder shards(java.util.Collection<String> names) {
+      List<String> known = config.shards().stream().map(ShardSpec::name).toList();
+      for (String n : names) {
+        if (!known.contains(n)) {
+          throw new ShardlineCdcException("cdc - --shards names '" + n + "' but shardline.yaml has the shards " + known
+              + "; pass some of those, separated by commas");
+        }
+      }
+      if (names.isEmpty()) throw new ShardlineCdcException("cdc - --shards is empty; name at least one shard of " + known);
+      this.shards = java.util.Set.copyOf(names);
       return this;
     }
 

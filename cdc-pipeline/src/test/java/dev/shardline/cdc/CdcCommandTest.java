@@ -1,5 +1,7 @@
 package dev.shardline.cdc;
 
+import dev.shardline.cdc.cli.CdcCommand;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
@@ -43,5 +45,20 @@ class CdcCommandTest {
     int code = new CommandLine(new CdcCommand()).setErr(new PrintWriter(err)).execute("cleanup", "--config", yaml.toString());
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("cdc shard-0 - cannot connect to jdbc:postgresql://127.0.0.1:1/a");
+  }
+
+  @Test
+  void call_shardsNamesUnknownShard_exitCode2ListsTheShards() throws Exception {
+    Path yaml = Files.writeString(dir.resolve("shardline.yaml"), """
+        shards:
+          - name: shard-0
+            primary: jdbc:postgresql://127.0.0.1:1/a
+        tables: { sharded: { orders: tenant_id } }
+        cdc: { tables: [orders], sinks: { duckdb: { path: a.duckdb } } }
+        """);
+    StringWriter err = new StringWriter();
+    int code = new CommandLine(new CdcCommand()).setErr(new PrintWriter(err)).execute("--config", yaml.toString(), "--shards", "shard-9");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("cdc - --shards names 'shard-9' but shardline.yaml has the shards [shard-0]");
   }
 }

@@ -65,6 +65,46 @@ final class CdcFixture {
     return cluster.writeShardlineYaml(dir.resolve("shardline.yaml"), y);
   }
 
+  /**
+   * Writes shardline.yaml for the {@code docs} table (tenant_id, id, n, body text, meta jsonb): large
+   * values that PostgreSQL stores out of line (TOAST). The analytics database is {@code analyticsUrl}.
+   */
+  static Path docsYaml(PgCluster cluster, Path dir, String name, String analyticsUrl, String extraCdc) {
+    return tableYaml(cluster, dir, name, analyticsUrl, "docs", extraCdc);
+  }
+
+  /** Writes shardline.yaml capturing the one sharded table {@code table} (tenant column tenant_id). */
+  static Path tableYaml(PgCluster cluster, Path dir, String name, String analyticsUrl, String table, String extraCdc) {
+    String y = """
+        tables:
+          sharded: { %s: tenant_id }
+        cdc:
+          name: %s
+          tables: [%s]
+          heartbeat: 1s
+          sinks:
+            duckdb: { path: %s }
+            postgres: { url: "%s", username: postgres }
+        %s""".formatted(table, name, table, dir.resolve(name + ".duckdb"), analyticsUrl, extraCdc);
+    return cluster.writeShardlineYaml(dir.resolve("shardline.yaml"), y);
+  }
+
+  /** Creates (idempotent) and empties the {@code docs} table on every primary. */
+  static void resetDocs(PgCluster cluster) {
+    cluster.executeOnPrimaries(
+        "CREATE TABLE IF NOT EXISTS docs (tenant_id bigint NOT NULL, id bigint NOT NULL, n int NOT NULL DEFAULT 0, "
+            + "body text, meta jsonb, PRIMARY KEY (tenant_id, id))",
+        "TRUNCATE docs");
+  }
+
+  /** Returns {@code length} random letters and digits: text PostgreSQL cannot compress below its TOAST threshold. */
+  static String randomText(java.util.Random rnd, int length) {
+    String abc = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    StringBuilder b = new StringBuilder(length);
+    for (int i = 0; i < length; i++) b.append(abc.charAt(rnd.nextInt(abc.length())));
+    return b.toString();
+  }
+
   /** Returns every row of {@code sql} as "a|b|c" strings, sorted. */
   static List<String> rows(Connection c, String sql) throws SQLException {
     List<String> out = new ArrayList<>();

@@ -132,6 +132,29 @@ class CdcPipelineIT {
     }
   }
 
+  @Test
+  void start_shardsSubset_streamsOnlyThoseShards(PgCluster cluster, @TempDir Path dir) throws Exception {
+    CdcFixture.resetSchema(cluster);
+    CdcFixture.createDatabase(cluster.primary(0), "analytics_subset");
+    cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (1, 1, 1)");
+    cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (2, 1, 1)");
+    ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "subset", "analytics_subset", ""));
+    CdcConfig cdc = CdcConfig.fromYaml(cfg);
+    try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).shards(List.of("shard-1")).build();
+        Connection pg = DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_subset"), "postgres", "")) {
+      p.start();
+      assertThat(p.status()).containsOnlyKeys("shard-1");
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(CdcFixture.rows(pg, "SELECT tenant_id, _source_shard FROM orders")).containsExactly("2|shard-1"));
+      cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (2, 2, 1)");
+      cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (1, 2, 1)");
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(CdcFixture.rows(pg, "SELECT tenant_id, id FROM orders")).containsExactly("2|1", "2|2"));
+    } finally {
+      CdcPipeline.cleanup(cfg, cdc);
+    }
+  }
+
   private static void awaitEqual(PgCluster cluster, Connection duck, Connection pg) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
       List<String> orders = CdcFixture.sourceRows(cluster, ORDERS);

@@ -1,5 +1,7 @@
 package dev.shardline.cdc;
 
+import dev.shardline.cdc.cli.CdcCommand;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

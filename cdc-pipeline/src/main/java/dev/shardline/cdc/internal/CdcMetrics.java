@@ -34,6 +34,10 @@ public final class CdcMetrics {
       Gauge.builder("shardline.cdc.lag.ms", lagMs, AtomicLong::get).description("commit to applied of the last change").tag("shard", shard).register(registry);
       gauge("shardline.cdc.lag.bytes", "WAL the slot has not confirmed yet", stream, ShardStream::lagBytes);
       gauge("shardline.cdc.up", "1 while the shard's engine is streaming", stream, s -> s.streaming() ? 1 : 0);
+      gauge("shardline.cdc.slot.safe.wal.bytes", "WAL the slot may still fall behind before PostgreSQL invalidates it (NaN: unlimited)",
+          stream, s -> s.slot().safeWalBytes());
+      gauge("shardline.cdc.slot.status", "wal_status of the slot: 0 reserved, 1 extended, 2 unreserved, 3 lost, -1 unknown",
+          stream, s -> s.slot().statusCode());
     }
 
     private void gauge(String name, String help, ShardStream s, ToDoubleFunction<ShardStream> f) {
@@ -43,6 +47,11 @@ public final class CdcMetrics {
     void sinkError(String sink) {
       Counter.builder("shardline.cdc.sink.errors").description("batches a sink failed").tag("shard", shard).tag("sink", sink)
           .register(registry).increment();
+    }
+
+    void deadLettered(String sink, int events) {
+      Counter.builder("shardline.cdc.deadletter.events").description("events a sink could not apply, stored in the dead-letter table")
+          .tag("shard", shard).tag("sink", sink).register(registry).increment(events);
     }
   }
 

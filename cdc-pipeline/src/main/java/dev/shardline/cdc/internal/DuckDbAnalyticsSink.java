@@ -25,10 +25,16 @@ import org.duckdb.DuckDBConnection;
  * delete and re-insert of one key in one transaction could fail; the merge keeps keys unique.
  */
 public final class DuckDbAnalyticsSink extends AnalyticsSink {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DuckDbAnalyticsSink.class);
   private final Path file;
 
   public DuckDbAnalyticsSink(Path file, Map<String, SourceTable> tables) {
-    super(tables);
+    this(file, tables, true);
+  }
+
+  /** With {@code applyTruncates} false a TRUNCATE leaves the analytics rows in place. */
+  public DuckDbAnalyticsSink(Path file, Map<String, SourceTable> tables, boolean applyTruncates) {
+    super(tables, applyTruncates);
     this.file = file;
   }
 
@@ -46,13 +52,48 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
     }
     Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
     try (Statement s = c.createStatement()) {
-      for (SourceTable t : tables.values()) {
-        StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS " + stage(t) + " (_op VARCHAR, _source_shard VARCHAR, _source_lsn BIGINT");
-        for (String col : t.columns().keySet()) sql.append(", ").append(quote(col)).append(" VARCHAR");
-        s.execute(sql.append(")").toString());
-      }
+      for (SourceTable t : tables.values()) s.execute(createStage(t));
     }
     return c;
+  }
+
+  /** The staging table holds one batch as text; it is rebuilt whenever the table's columns change. */
+  private static String createStage(SourceTable t) {
+    StringBuilder sql = new StringBuilder("CREATE OR REPLACE TABLE " + stage(t) + " (_op VARCHAR, _source_shard VARCHAR, _source_lsn BIGINT");
+    for (String col : t.columns().keySet()) sql.append(", ").append(quote(col)).append(" VARCHAR");
+    return sql.append(")").toString();
+  }
+
+  @Override
+  protected void tableChanged(SourceTable table) throws SQLException {
+    try (Statement s = conn.createStatement()) {
+      s.execute(createStage(table));
+    }
+  }
+
+  @Override
+  protected Map<String, String> sinkColumns(String table) throws SQLException {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    try (java.sql.PreparedStatement ps = conn.prepareStatement("SELECT column_name, data_type FROM information_schema.columns "
+        + "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position")) {
+      ps.setString(1, table);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String type = rs.getString(2);
+          out.put(rs.getString(1), switch (type) {
+            case "TIMESTAMP WITH TIME ZONE" -> "TIMESTAMPTZ";
+            case "FLOAT" -> "REAL";
+            default -> type;
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  protected String alterType(String table, String column, String sinkType) {
+    return "ALTER TABLE " + table + " ALTER COLUMN " + quote(column) + " SET DATA TYPE " + sinkType;
   }
 
   /** Returns a new connection to the same DuckDB instance, for reading while the sink writes. */
@@ -103,7 +144,7 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
         a.append(e.shard());
         a.append(e.position().lsn());
         for (String c : cols) {
-          String v = e.row().get(c);
+          String v = e.unchangedColumns().contains(c) ? RecordConverter.UNAVAILABLE : e.row().get(c);
           if (v == null) a.appendNull();
           else a.append(v);
         }
@@ -115,6 +156,7 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
       if (match.length() > 0) match.append(" AND ");
       match.append("t.").append(quote(k)).append(" = ").append(cast("s." + quote(k), table.columns().get(k)));
     }
+    fillUnchanged(table, changes, stage, match.toString());
     StringBuilder insert = new StringBuilder("INSERT INTO " + table.name() + " (");
     StringBuilder select = new StringBuilder(" SELECT ");
     for (String c : cols) {
@@ -128,6 +170,28 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
       s.execute("DELETE FROM " + table.name() + " t USING " + stage + " s WHERE " + match
           + " AND (s._op = 'u' OR t._source_shard = s._source_shard)");
       s.execute(insert.append(select).toString());
+    }
+  }
+
+  /**
+   * Replaces the marker of unchanged (unlogged TOAST) values in the staging table by the value the
+   * analytics row holds, before the merge deletes that row.
+   */
+  private void fillUnchanged(SourceTable table, List<ChangeEvent> changes, String stage, String match) throws SQLException {
+    java.util.Set<String> unchanged = new java.util.LinkedHashSet<>();
+    for (ChangeEvent e : changes) unchanged.addAll(e.unchangedColumns());
+    if (unchanged.isEmpty()) return;
+    try (Statement s = conn.createStatement()) {
+      for (String c : unchanged) {
+        String col = quote(c);
+        s.execute("UPDATE " + stage + " s SET " + col + " = CAST(t." + col + " AS VARCHAR) FROM " + table.name() + " t WHERE "
+            + match + " AND s._op = 'u' AND s." + col + " = '" + RecordConverter.UNAVAILABLE + "'");
+        int lost = s.executeUpdate("UPDATE " + stage + " SET " + col + " = NULL WHERE " + col + " = '" + RecordConverter.UNAVAILABLE + "'");
+        if (lost > 0) {
+          LOG.warn("cdc sink duckdb - {} rows of {} changed without a logged {} and none stored yet: stored as NULL; "
+              + "set REPLICA IDENTITY FULL on {} to log it", lost, table.name(), c, table.name());
+        }
+      }
     }
   }
 

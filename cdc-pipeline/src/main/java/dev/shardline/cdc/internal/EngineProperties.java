@@ -3,6 +3,8 @@ package dev.shardline.cdc.internal;
 import dev.shardline.cdc.CdcConfig;
 import dev.shardline.config.ShardSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -26,14 +28,21 @@ final class EngineProperties {
     p.setProperty("slot.name", cdc.slotName(shard.name()));
     p.setProperty("publication.name", cdc.publicationName());
     p.setProperty("publication.autocreate.mode", "disabled");
-    p.setProperty("table.include.list", String.join(",", cdc.tables().stream().map(x -> "public." + x).toList()));
     p.setProperty("snapshot.mode", cdc.snapshot() == CdcConfig.SnapshotMode.INITIAL ? "initial" : "no_data");
     p.setProperty("poll.interval.ms", String.valueOf(cdc.pollInterval().toMillis()));
     p.setProperty("max.batch.size", String.valueOf(cdc.maxBatchSize()));
     p.setProperty("max.queue.size", String.valueOf(Math.max(8192, cdc.maxBatchSize() * 4)));
-    if (!cdc.heartbeat().isZero()) p.setProperty("heartbeat.interval.ms", String.valueOf(cdc.heartbeat().toMillis()));
+    List<String> include = new ArrayList<>(cdc.tables().stream().map(x -> "public." + x).toList());
+    if (!cdc.heartbeat().isZero()) {
+      p.setProperty("heartbeat.interval.ms", String.valueOf(cdc.heartbeat().toMillis()));
+      p.setProperty("heartbeat.action.query", SourceAdmin.heartbeatQuery(cdc.slotName(shard.name())));
+      include.add("public." + SourceAdmin.HEARTBEAT_TABLE);
+    }
+    p.setProperty("table.include.list", String.join(",", include));
     p.setProperty("decimal.handling.mode", "string");
     p.setProperty("tombstones.on.delete", "false");
+    // Debezium skips TRUNCATE by default ("t"); the sinks decide what it means (cdc.truncate).
+    p.setProperty("skipped.operations", "none");
     // The engine fails fast on a lost connection; this class restarts it with backoff instead.
     p.setProperty("errors.max.retries", "0");
     p.setProperty("offset.flush.interval.ms", "1000");

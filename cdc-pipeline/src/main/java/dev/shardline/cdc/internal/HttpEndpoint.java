@@ -1,5 +1,6 @@
 package dev.shardline.cdc.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -7,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -18,7 +20,10 @@ import java.util.function.Supplier;
 public final class HttpEndpoint implements AutoCloseable {
   private final HttpServer server;
 
-  public HttpEndpoint(int port, PrometheusMeterRegistry registry, BooleanSupplier ready, Supplier<String> status) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Serves on {@code port}; {@code body} is the JSON object {@code /ready} returns (200 when {@code ready}, else 503). */
+  public HttpEndpoint(int port, PrometheusMeterRegistry registry, BooleanSupplier ready, Supplier<Map<String, Object>> body) {
     try {
       server = HttpServer.create(new InetSocketAddress(port), 16);
     } catch (IOException e) {
@@ -31,7 +36,10 @@ public final class HttpEndpoint implements AutoCloseable {
       return t;
     }));
     server.createContext("/health", x -> send(x, 200, "text/plain", "ok\n"));
-    server.createContext("/ready", x -> send(x, ready.getAsBoolean() ? 200 : 503, "application/json", status.get()));
+    server.createContext("/ready", x -> {
+      boolean ok = ready.getAsBoolean();
+      send(x, ok ? 200 : 503, "application/json", JSON.writeValueAsString(body.get()) + "\n");
+    });
     server.createContext("/metrics", x -> send(x, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
     server.start();
   }

@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.connect.data.Field;
@@ -20,6 +22,10 @@ import org.apache.kafka.connect.source.SourceRecord;
  * PostgreSQL and DuckDB cast back to the column type.
  */
 final class RecordConverter {
+  /** What Debezium puts in place of an unchanged TOASTed value PostgreSQL did not log ({@code unavailable.value.placeholder}). */
+  static final String UNAVAILABLE = "__debezium_unavailable_value";
+  private static final ByteBuffer UNAVAILABLE_BYTES = ByteBuffer.wrap(UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
   private final String shard;
   private final Map<String, SourceTable> tables;
 
@@ -35,11 +41,33 @@ final class RecordConverter {
     SourceTable table = tables.get(source.getString("table"));
     if (table == null) return null;
     String op = value.getString("op");
+    Long ts = source.getInt64("ts_ms");
+    if ("t".equals(op)) {
+      return new ChangeEvent(shard, table.name(), ChangeEvent.Op.TRUNCATE, Map.of(), java.util.List.of(), position(r.sourceOffset()),
+          false, ts == null ? 0 : ts);
+    }
     boolean delete = "d".equals(op);
     Struct image = delete ? value.getStruct("before") : value.getStruct("after");
     Map<String, String> row = new LinkedHashMap<>();
+    Set<String> unchanged = new HashSet<>();
+    Struct before = delete ? null : value.getStruct("before");
     if (image != null) {
-      for (Field f : image.schema().fields()) row.put(f.name(), render(image.get(f), f.schema()));
+      for (Field f : image.schema().fields()) {
+        Object v = image.get(f);
+        if (isUnavailable(v)) {
+          // An unchanged TOASTed value: take it from the before image when the table logs full rows
+          // (REPLICA IDENTITY FULL), else leave it out and let each sink keep its current value.
+          Field old = before == null ? null : before.schema().field(f.name());
+          Object ov = old == null ? null : before.get(old);
+          if (old != null && !isUnavailable(ov)) {
+            row.put(f.name(), render(ov, old.schema()));
+          } else {
+            unchanged.add(f.name());
+          }
+          continue;
+        }
+        row.put(f.name(), render(v, f.schema()));
+      }
     }
     if (delete && image == null && r.key() instanceof Struct key) {
       for (Field f : key.schema().fields()) row.put(f.name(), render(key.get(f), f.schema()));
@@ -47,7 +75,15 @@ final class RecordConverter {
     boolean snapshot = "r".equals(op);
     Long tsMs = source.getInt64("ts_ms");
     return new ChangeEvent(shard, table.name(), delete ? ChangeEvent.Op.DELETE : ChangeEvent.Op.UPSERT, row,
-        table.sinkKey(), position(r.sourceOffset()), snapshot, tsMs == null ? 0 : tsMs);
+        table.sinkKey(), position(r.sourceOffset()), snapshot, tsMs == null ? 0 : tsMs, unchanged);
+  }
+
+  static boolean isUnavailable(Object v) {
+    if (v instanceof String s) return s.equals(UNAVAILABLE);
+    if (v instanceof ByteBuffer b) return b.equals(UNAVAILABLE_BYTES);
+    if (v instanceof byte[] b) return ByteBuffer.wrap(b).equals(UNAVAILABLE_BYTES);
+    if (v instanceof java.util.List<?> l) return l.size() == 1 && isUnavailable(l.get(0));
+    return false;
   }
 
   /** Returns the stream position an offset map describes. */

@@ -3,6 +3,7 @@ package dev.shardline.cdc.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardline.cdc.CdcConfig;
+import dev.shardline.cdc.ShardlineCdcException;
 import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;
 import dev.shardline.cdc.spi.ChangeSink;
@@ -13,9 +14,6 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +42,12 @@ public final class ShardStream implements AutoCloseable {
   private final List<ChangeSink> sinks;
   private final RecordConverter converter;
   private final CdcMetrics.Shard metrics;
+  private final SinkChain chain;
+  private final SlotHealth slot;
+  private final SourceAdmin admin;
+  private final ShardLease lease;
+  private volatile boolean engineRunning;
+  private volatile boolean standby;
   private final ExecutorService runner;
   private final ScheduledExecutorService retries;
   private final String engineName;
@@ -53,15 +57,20 @@ public final class ShardStream implements AutoCloseable {
   private volatile boolean closed;
   private volatile String lastError;
   private long backoffMs = MIN_BACKOFF_MS;
+  private static final long SLOT_CHECK_SECONDS = 5;
+  private boolean slotChecks;
   private long snapshotRows;
 
-  public ShardStream(ShardSpec shard, CdcConfig cdc, Map<String, SourceTable> tables, List<ChangeSink> sinks, CdcMetrics metrics) {
+  public ShardStream(ShardSpec shard, CdcConfig cdc, Map<String, SourceTable> tables, List<ChangeSink> sinks, CdcMetrics metrics,
+      SourceAdmin admin, java.util.function.Function<String, dev.shardline.cdc.OnError> policy) {
+    this.admin = admin;
+    this.lease = new ShardLease(shard, cdc.slotName(shard.name()));
     this.shard = shard;
     this.cdc = cdc;
     this.sinks = List.copyOf(sinks);
     this.converter = new RecordConverter(shard.name(), tables);
     this.engineName = cdc.name() + "-" + shard.name();
-    this.offsetsFile = sinks.stream().anyMatch(s -> s instanceof AnalyticsSink) ? Optional.empty()
+    this.offsetsFile = sinks.stream().anyMatch(ChangeSink::storesOffsets) ? Optional.empty()
         : cdc.offsetsFile().map(f -> f.resolveSibling(f.getFileName() + "." + shard.name()));
     this.runner = Executors.newSingleThreadExecutor(r -> new Thread(r, "cdc-" + shard.name()));
     this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -70,6 +79,13 @@ public final class ShardStream implements AutoCloseable {
       return t;
     });
     this.metrics = metrics.forShard(shard.name(), this);
+    AnalyticsSink deadLetterStore = sinks.stream().filter(x -> x instanceof PostgresAnalyticsSink).map(x -> (AnalyticsSink) x).findFirst()
+        .or(() -> sinks.stream().filter(x -> x instanceof AnalyticsSink).map(x -> (AnalyticsSink) x).findFirst()).orElse(null);
+    this.chain = new SinkChain(shard.name(), sinks, this.metrics, () -> closed, policy, (sink, e, error) -> {
+      if (deadLetterStore == null) throw new ShardlineCdcException("cdc " + shard.name() + " - no analytics sink holds a dead-letter table");
+      deadLetterStore.deadLetter(sink, e, error);
+    });
+    this.slot = new SlotHealth(shard, cdc.slotName(shard.name()));
     SinkOffsetStore.register(engineName, this::resumeOffset);
   }
 
@@ -82,13 +98,88 @@ public final class ShardStream implements AutoCloseable {
     return streaming;
   }
 
-  public String lastError() {
-    return lastError;
+  /** True while the engine streams and no sink is failing the current batch. */
+  public boolean healthy() {
+    return streaming && chain.failing() == null;
   }
 
-  /** Starts the engine; returns at once. */
+  /** Returns why the shard does not advance: a failing sink, or the engine's last error; {@code null} when healthy. */
+  public String lastError() {
+    String f = chain.failing();
+    return f != null ? f : lastError;
+  }
+
+  /** True once a sink dead-lettered a change of this shard. */
+  public boolean degraded() {
+    return chain.degraded() != null;
+  }
+
+  /** Returns {@code streaming}, {@code standby: …} or {@code down: …} with the reason. */
+  public String state() {
+    if (healthy()) return chain.degraded() == null ? "streaming" : "streaming (degraded: " + chain.degraded() + ")";
+    if (standby && chain.failing() == null) return "standby: " + lastError;
+    return "down: " + (lastError() == null ? "starting" : lastError());
+  }
+
+  /**
+   * Starts the periodic slot check and the lease check (every second); the engine starts once this
+   * sidecar holds the shard's lease, at once unless another sidecar streams the shard. Returns at once.
+   */
   public synchronized void start() {
+    if (closed || slotChecks) return;
+    slotChecks = true;
+    retries.scheduleWithFixedDelay(slot::refresh, 0, SLOT_CHECK_SECONDS, TimeUnit.SECONDS);
+    retries.scheduleWithFixedDelay(this::leaseTick, 0, 1, TimeUnit.SECONDS);
+  }
+
+  private void leaseTick() {
     if (closed) return;
+    boolean had = lease.held();
+    boolean has = lease.refresh();
+    if (has && !had) {
+      takeOver();
+    } else if (!has) {
+      if (had) {
+        LOG.warn("cdc {} - lost the shard's lease (its connection to the primary broke); engine stops until the lease is back", shard.name());
+        stopEngine();
+      }
+      if (lease.unreachable() != null) {
+        lastError = "cannot reach the primary for the shard's lease: " + lease.unreachable();
+        return;
+      }
+      if (!standby) LOG.info("cdc {} - standby: another sidecar streams this shard; taking over when its lease ends", shard.name());
+      standby = true;
+      lastError = "another sidecar streams this shard (it holds the shard's advisory lock); taking over when it stops";
+    }
+  }
+
+  /** Becomes the shard's streamer: ends a dead sidecar's slot holder, rereads the sinks' offsets, starts the engine. */
+  private void takeOver() {
+    if (standby) LOG.info("cdc {} - took over the shard's lease; starting the engine", shard.name());
+    standby = false;
+    lastError = null;
+    try {
+      admin.releaseSlot(shard);
+      for (ChangeSink s : sinks) if (s instanceof AnalyticsSink a) a.reloadOffsets();
+    } catch (RuntimeException e) {
+      LOG.warn("cdc {} - preparing the takeover: {}", shard.name(), e.getMessage());
+    }
+    startEngine();
+  }
+
+  private void stopEngine() {
+    DebeziumEngine<?> e = engine;
+    if (e == null) return;
+    try {
+      e.close();
+    } catch (IOException ex) {
+      LOG.warn("cdc {} - engine close failed: {}", shard.name(), ex.getMessage());
+    }
+  }
+
+  private synchronized void startEngine() {
+    if (closed || engineRunning || !lease.held()) return;
+    engineRunning = true;
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(EngineProperties.of(shard, cdc, engineName, offsetsFile))
         .using(new DebeziumEngine.ConnectorCallback() {
@@ -106,26 +197,39 @@ public final class ShardStream implements AutoCloseable {
 
   private void completed(boolean success, String message, Throwable error) {
     streaming = false;
+    engineRunning = false;
     if (closed) return;
     lastError = message + (error != null ? ": " + error.getMessage() : "");
     metrics.restarts.increment();
+    if (!lease.held()) return; // the lease check restarts the engine once the lease is back
     long delay;
     synchronized (this) {
       delay = backoffMs;
       backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     }
+    slot.refresh();
+    if (slot.lost()) {
+      // Restarting cannot help: the WAL the slot needed is gone. Say so and wait for a resnapshot.
+      lastError = slot.lostMessage();
+      LOG.error(lastError);
+      return;
+    }
     LOG.warn("cdc {} - engine stopped ({}); restarting in {} ms", shard.name(), lastError, delay);
-    retries.schedule(this::start, delay, TimeUnit.MILLISECONDS);
+    retries.schedule(this::startEngine, delay, TimeUnit.MILLISECONDS);
   }
 
   private void handleBatch(List<RecordChangeEvent<SourceRecord>> records, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
       throws InterruptedException {
     if (records.isEmpty()) return;
     List<ChangeEvent> events = new ArrayList<>(records.size());
+    List<Map<String, ?>> eventOffsets = new ArrayList<>(records.size());
     long now = System.currentTimeMillis();
     for (RecordChangeEvent<SourceRecord> r : records) {
       ChangeEvent e = converter.convert(r.record());
-      if (e != null) events.add(e);
+      if (e != null) {
+        events.add(e);
+        eventOffsets.add(r.record().sourceOffset());
+      }
     }
     SourceRecord last = records.get(records.size() - 1).record();
     if (LOG.isDebugEnabled()) {
@@ -134,15 +238,8 @@ public final class ShardStream implements AutoCloseable {
     Map<String, ?> offset = last.sourceOffset();
     ChangeBatch batch = new ChangeBatch(shard.name(), events, toJson(offset), RecordConverter.position(offset),
         RecordConverter.isSnapshotOffset(offset));
-    for (ChangeSink sink : sinks) {
-      try {
-        sink.apply(batch);
-      } catch (RuntimeException ex) {
-        metrics.sinkError(sink.name());
-        LOG.error("cdc {} - sink {} failed: {}", shard.name(), sink.name(), ex.getMessage(), ex);
-        throw ex;
-      }
-    }
+    chain.deliver(batch, i -> new ChangeBatch(shard.name(), List.of(events.get(i)), toJson(eventOffsets.get(i)),
+        RecordConverter.position(eventOffsets.get(i)), RecordConverter.isSnapshotOffset(eventOffsets.get(i))));
     for (RecordChangeEvent<SourceRecord> r : records) committer.markProcessed(r);
     committer.markBatchFinished();
     synchronized (this) {
@@ -168,11 +265,15 @@ public final class ShardStream implements AutoCloseable {
     }
   }
 
-  /** Returns the oldest offset the sinks hold for this shard: resuming there replays, never skips. */
+  /**
+   * Returns the oldest offset the offset-storing sinks hold for this shard (none when one of them
+   * has none): resuming there replays, never skips. Sinks that store no offset run before them,
+   * so those offsets never pass a batch such a sink has not applied.
+   */
   private Optional<String> resumeOffset() {
     Optional<ChangeSink.StoredOffset> oldest = Optional.empty();
     for (ChangeSink s : sinks) {
-      if (!(s instanceof AnalyticsSink)) continue;
+      if (!s.storesOffsets()) continue;
       Optional<ChangeSink.StoredOffset> o = s.storedOffset(shard.name());
       if (o.isEmpty()) return Optional.empty();
       if (oldest.isEmpty() || oldest.get().position().isAfter(o.get().position())) oldest = o;
@@ -180,15 +281,13 @@ public final class ShardStream implements AutoCloseable {
     return oldest.map(ChangeSink.StoredOffset::offsetJson);
   }
 
-  /** Returns the bytes of WAL this shard's slot still retains, or NaN when the primary is unreachable. */
+  /** Returns the bytes of WAL this shard's slot retains as of the last slot check (every few seconds), NaN when unknown. */
   double lagBytes() {
-    try (Connection c = SourceAdmin.connect(shard.primary()); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots "
-            + "WHERE slot_name = '" + cdc.slotName(shard.name()) + "'")) {
-      return rs.next() ? rs.getDouble(1) : Double.NaN;
-    } catch (Exception e) {
-      return Double.NaN;
-    }
+    return slot.lagBytes();
+  }
+
+  SlotHealth slot() {
+    return slot;
   }
 
   private static String toJson(Map<String, ?> offset) {
@@ -218,6 +317,7 @@ public final class ShardStream implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     streaming = false;
+    lease.close();
     SinkOffsetStore.unregister(engineName);
   }
 }

@@ -1,6 +1,7 @@
 package dev.shardline.cdc.internal;
 
 import dev.shardline.cdc.CdcConfig;
+import dev.shardline.cdc.InvalidationRule;
 import dev.shardline.cdc.ShardlineCdcException;
 import dev.shardline.config.Endpoint;
 import dev.shardline.config.ShardSpec;
@@ -59,6 +60,7 @@ public final class SourceAdmin {
       }
       Map<String, SourceTable> tables = new LinkedHashMap<>();
       for (String t : cdc.tables()) tables.put(t, describe(c, shard, t));
+      for (InvalidationRule r : cdc.invalidations()) checkRule(c, shard, r, tables.get(r.table()));
       checkSlotRoom(c, shard);
       ensurePublication(c, shard);
       return tables;
@@ -71,19 +73,7 @@ public final class SourceAdmin {
   public List<String> cleanup(ShardSpec shard) {
     List<String> dropped = new ArrayList<>();
     try (Connection c = connect(shard.primary()); Statement s = c.createStatement()) {
-      String slot = cdc.slotName(shard.name());
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
-        ps.setString(1, slot);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            int pid = rs.getInt(1);
-            if (!rs.wasNull()) s.execute("SELECT pg_terminate_backend(" + pid + ")");
-            dropSlot(c, slot);
-            dropped.add("slot " + slot);
-          }
-        }
-      }
+      if (dropSlot(c, cdc.slotName(shard.name()))) dropped.add("slot " + cdc.slotName(shard.name()));
       if (scalar(c, "SELECT count(*) FROM pg_publication WHERE pubname = '" + cdc.publicationName() + "'").equals("1")) {
         s.execute("DROP PUBLICATION " + cdc.publicationName());
         dropped.add("publication " + cdc.publicationName());
@@ -94,7 +84,33 @@ public final class SourceAdmin {
     }
   }
 
-  private static void dropSlot(Connection c, String slot) throws SQLException {
+  /** Drops this pipeline's slot on {@code shard} (ending a holder left by a killed run); returns whether it existed. */
+  public boolean dropSlot(ShardSpec shard) {
+    try (Connection c = connect(shard.primary())) {
+      return dropSlot(c, cdc.slotName(shard.name()));
+    } catch (SQLException e) {
+      throw fail(shard, "cannot drop slot " + cdc.slotName(shard.name()) + ": " + e.getMessage() + "; stop the running sidecar first, then retry");
+    }
+  }
+
+  private static boolean dropSlot(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) return false;
+        int pid = rs.getInt(1);
+        if (!rs.wasNull()) {
+          try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_terminate_backend(" + pid + ")");
+          }
+        }
+      }
+    }
+    dropInactiveSlot(c, slot);
+    return true;
+  }
+
+  private static void dropInactiveSlot(Connection c, String slot) throws SQLException {
     // A terminated walsender releases the slot asynchronously; retry briefly.
     for (int i = 0; ; i++) {
       try (PreparedStatement ps = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
@@ -105,6 +121,15 @@ public final class SourceAdmin {
         if (i >= 50 || !String.valueOf(e.getMessage()).contains("is active")) throw e;
         sleep(100);
       }
+    }
+  }
+
+  /** Returns {@code table} as {@code shard}'s catalog describes it now (after schema changes). */
+  public SourceTable describe(ShardSpec shard, String table) {
+    try (Connection c = connect(shard.primary())) {
+      return describe(c, shard, table);
+    } catch (SQLException e) {
+      throw fail(shard, "cannot read table '" + table + "' from the catalog: " + e.getMessage() + "; check the server is reachable");
     }
   }
 
@@ -150,11 +175,34 @@ public final class SourceAdmin {
     return new SourceTable(table, cols, pk, tenant);
   }
 
+  /**
+   * An invalidation rule must name columns the table has, and a delete must carry them (primary
+   * key, or REPLICA IDENTITY FULL): otherwise the first change of the table would halt the shard.
+   */
+  private static void checkRule(Connection c, ShardSpec shard, InvalidationRule rule, SourceTable table) throws SQLException {
+    for (String col : List.of(rule.tenantColumn(), rule.idColumn())) {
+      if (!table.columns().containsKey(col)) {
+        throw fail(shard, "cdc.invalidate." + rule.table() + " names column '" + col + "' but table '" + rule.table()
+            + "' has no such column (it has " + String.join(", ", table.columns().keySet()) + "); fix the rule in shardline.yaml");
+      }
+      if (!table.primaryKey().contains(col)) {
+        String identity = scalar(c, "SELECT relreplident FROM pg_class WHERE oid = to_regclass('public." + rule.table() + "')");
+        if (!"f".equals(identity)) {
+          throw fail(shard, "cdc.invalidate." + rule.table() + " uses column '" + col + "', which is not in the primary key, so "
+              + "deletes would not carry it; run ALTER TABLE " + rule.table() + " REPLICA IDENTITY FULL or key the rule on primary key columns");
+        }
+      }
+    }
+  }
+
   private void checkSlotRoom(Connection c, ShardSpec shard) throws SQLException {
     String slot = cdc.slotName(shard.name());
     if (scalar(c, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'").equals("1")) {
-      releaseStaleHolder(c, shard, slot);
-      return;
+      if ("lost".equals(scalar(c, "SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + slot + "'"))) {
+        throw new ShardlineCdcException(new SlotHealth(shard, slot).lostMessage());
+      }
+      return; // a holder is ended only by the sidecar that takes the shard's lease (releaseSlot)
+
     }
     int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));
     int max = Integer.parseInt(scalar(c, "SHOW max_replication_slots"));
@@ -162,6 +210,21 @@ public final class SourceAdmin {
       throw fail(shard, "all replication slots are in use (" + used + " of max_replication_slots = " + max
           + "); drop unused slots (SELECT slot_name, active FROM pg_replication_slots; pg_drop_replication_slot(name)) "
           + "or raise max_replication_slots and restart the server");
+    }
+  }
+
+  /**
+   * Ends the backend still holding this pipeline's slot on {@code shard}; call it only while
+   * holding the shard's lease, so the holder can only be a dead or fenced-off sidecar.
+   */
+  public void releaseSlot(ShardSpec shard) {
+    try (Connection c = connect(shard.primary())) {
+      String slot = cdc.slotName(shard.name());
+      if (scalar(c, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'").equals("1")) {
+        releaseStaleHolder(c, shard, slot);
+      }
+    } catch (SQLException e) {
+      throw fail(shard, "cannot release slot " + cdc.slotName(shard.name()) + ": " + e.getMessage() + "; check the server is reachable");
     }
   }
 
@@ -183,12 +246,29 @@ public final class SourceAdmin {
     }
   }
 
+  /** The table the heartbeat action query writes to, one row per slot, so that a quiet shard's slot still advances. */
+  public static final String HEARTBEAT_TABLE = "shardline_cdc_heartbeat";
+
+  /** Returns Debezium's heartbeat action query for {@code slot}: it writes a change the slot must stream and confirm. */
+  public static String heartbeatQuery(String slot) {
+    return "INSERT INTO public." + HEARTBEAT_TABLE + " (slot, at) VALUES ('" + slot + "', now()) "
+        + "ON CONFLICT (slot) DO UPDATE SET at = EXCLUDED.at";
+  }
+
   private void ensurePublication(Connection c, ShardSpec shard) throws SQLException {
     String pub = cdc.publicationName();
-    List<String> wanted = cdc.tables().stream()
+    List<String> wanted = new ArrayList<>(cdc.tables().stream()
         .filter(t -> !rules.isBroadcast(t) || isFirst(shard))
         .map(t -> "public." + t)
-        .toList();
+        .toList());
+    if (!cdc.heartbeat().isZero()) {
+      // Other tables' WAL moves past a quiet captured table without a message the slot could confirm;
+      // the heartbeat query writes into this table, which the publication carries.
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE IF NOT EXISTS public." + HEARTBEAT_TABLE + " (slot text PRIMARY KEY, at timestamptz NOT NULL)");
+      }
+      wanted.add("public." + HEARTBEAT_TABLE);
+    }
     try (Statement s = c.createStatement()) {
       boolean exists = scalar(c, "SELECT count(*) FROM pg_publication WHERE pubname = '" + pub + "'").equals("1");
       String list = String.join(", ", wanted);

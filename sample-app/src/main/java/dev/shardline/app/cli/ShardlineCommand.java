@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
     description = "Drop-in tenant sharding for JDBC applications on PostgreSQL.",
     subcommands = {DemoCommand.class, BenchCommand.class, ExplainCommand.class,
         dev.shardline.migrations.cli.MigrateCommand.class, dev.shardline.migrations.cli.StatusCommand.class,
-        dev.shardline.migrations.cli.ValidateCommand.class, dev.shardline.cdc.CdcCommand.class})
+        dev.shardline.migrations.cli.ValidateCommand.class, dev.shardline.cdc.cli.CdcCommand.class})
 public final class ShardlineCommand implements Runnable {
   @Override
   public void run() {

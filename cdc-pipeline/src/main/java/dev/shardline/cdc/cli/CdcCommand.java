@@ -1,5 +1,8 @@
-package dev.shardline.cdc;
+package dev.shardline.cdc.cli;
 
+import dev.shardline.cdc.CdcConfig;
+import dev.shardline.cdc.CdcPipeline;
+import dev.shardline.cdc.ShardlineCdcException;
 import dev.shardline.cdc.internal.SidecarCache;
 import dev.shardline.config.ShardlineConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,12 +24,15 @@ import picocli.CommandLine.Spec;
  * engine gracefully. {@code cdc cleanup --config shardline.yaml} drops the slots and publications.
  * Never calls {@code System.exit}; it returns the exit code, so it can be a subcommand elsewhere.
  */
-@Command(name = "cdc", mixinStandardHelpOptions = true, subcommands = CdcCommand.Cleanup.class,
+@Command(name = "cdc", mixinStandardHelpOptions = true, subcommands = {CdcCommand.Cleanup.class, CdcCommand.Resnapshot.class},
     description = "Streams every shard's changes into the analytics sinks and invalidates cache keys.")
 public final class CdcCommand implements Callable<Integer> {
   // Not required here so that `cdc cleanup --config x` parses; call() checks it.
   @Option(names = {"-c", "--config"}, description = "path of shardline.yaml")
   Path config;
+
+  @Option(names = "--shards", split = ",", description = "stream only these shards (e.g. shard-0,shard-1); default: all")
+  List<String> shards;
 
   @Spec CommandLine.Model.CommandSpec spec;
 
@@ -43,6 +49,14 @@ public final class CdcCommand implements Callable<Integer> {
   /** Creates the command with the caller's cache invalidator (the factory may return null for none). */
   public CdcCommand(CacheInvalidatorFactory invalidators) {
     this.invalidators = invalidators;
+  }
+
+  private final java.util.List<dev.shardline.cdc.spi.ChangeSink> extraSinks = new java.util.ArrayList<>();
+
+  /** Adds a sink of the embedding application to the sidecar (see {@link CdcPipeline.Builder#sink}); returns this command. */
+  public CdcCommand withSink(dev.shardline.cdc.spi.ChangeSink sink) {
+    extraSinks.add(java.util.Objects.requireNonNull(sink, "sink"));
+    return this;
   }
 
   /** Builds the cache invalidator the sidecar uses; null for none. If it is AutoCloseable, it is closed at shutdown. */
@@ -76,6 +90,8 @@ public final class CdcCommand implements Callable<Integer> {
       CdcConfig cdc = CdcConfig.fromYaml(cfg);
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       CdcPipeline.Builder b = CdcPipeline.builder(cfg, cdc).meterRegistry(registry);
+      if (shards != null) b.shards(shards);
+      extraSinks.forEach(b::sink);
       invalidator = invalidators.create(cfg, cdc, registry);
       if (invalidator != null) b.invalidator(invalidator);
       pipeline = b.build();
@@ -101,6 +117,31 @@ public final class CdcCommand implements Callable<Integer> {
       pipeline.close();
     }
     return 0;
+  }
+
+  /** {@code cdc resnapshot --shard X}: makes the next start copy shard X into the sinks again. */
+  @Command(name = "resnapshot", mixinStandardHelpOptions = true,
+      description = "Drops a shard's slot and its analytics rows and offsets so the next start copies it again (run with the sidecar stopped).")
+  static final class Resnapshot implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, description = "path of shardline.yaml")
+    Path config;
+
+    @Option(names = "--shard", required = true, description = "the shard to copy again, such as shard-0")
+    String shard;
+
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try {
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(config);
+        CdcPipeline.resnapshot(cfg, CdcConfig.fromYaml(cfg), shard).forEach(spec.commandLine().getOut()::println);
+        return 0;
+      } catch (ShardlineConfigException | ShardlineCdcException e) {
+        spec.commandLine().getErr().println(e.getMessage());
+        return 2;
+      }
+    }
   }
 
   /** {@code cdc cleanup}: drops this pipeline's replication slots and publications on every shard. */

@@ -1,4 +1,4 @@
-package dev.shardline.cdc;
+package dev.shardline.cdc.cli;
 
 import java.util.Arrays;
 import picocli.CommandLine;
