@@ -2,6 +2,9 @@ package dev.shardline.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.shardline.config.ShardlineConfig;
+import dev.shardline.routing.RoutePlan;
+import dev.shardline.routing.RowLevelSecurity;
 import dev.shardline.routing.ShardlineDataSource;
 import dev.shardline.testkit.PgCluster;
 import java.nio.file.Files;
@@ -42,6 +45,8 @@ public final class RoutingBench {
           tables:
             sharded:
               orders: tenant_id
+              order_items: tenant_id
+              customers: tenant_id
           """);
       yaml = Files.writeString(yaml, Files.readString(yaml).replace("maxSize: 8, minIdle: 1", "maxSize: 8, minIdle: 8"));
       long t0 = System.nanoTime();
@@ -52,11 +57,51 @@ public final class RoutingBench {
         double readRatio1 = compare("point_read 1t", direct, shardline, 1, seconds, rounds, RoutingBench::read);
         double readRatio8 = compare("point_read 8t", direct, shardline, 8, seconds, rounds, RoutingBench::read);
         double writeRatio1 = compare("point_write 1t", direct, shardline, 1, seconds, rounds, RoutingBench::write);
+        double analysisUs = analysisMicros(shardline);
+        double rlsRatio1 = rlsRatio(pg, yaml, direct, seconds, rounds);
         Results.print("routing", "point_read.ratio_1t", readRatio1);
         Results.print("routing", "point_read.ratio_8t", readRatio8);
         Results.print("routing", "point_write.ratio_1t", writeRatio1);
+        Results.print("routing", "point_read.ratio_rls_1t", rlsRatio1);
+        Results.print("routing", "analysis_us", analysisUs);
         Results.print("routing", "datasource_build_ms", buildMs);
       }
+    }
+  }
+
+  /**
+   * Median microseconds of the first analysis of a 3-table join with two subqueries (each text is
+   * new to the analyzer, so it pays the lexer, one plan probe round trip and the isolation check).
+   */
+  static double analysisMicros(ShardlineDataSource ds) {
+    int n = 300;
+    double[] us = new double[n];
+    for (int i = 0; i < n; i++) {
+      String sql = "SELECT o.id, c.name, i.sku FROM orders o JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id "
+          + "JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.id "
+          + "WHERE o.tenant_id = ? AND o.amount > (SELECT avg(amount) FROM orders x WHERE x.tenant_id = o.tenant_id) "
+          + "AND i.sku IN (SELECT sku FROM order_items y WHERE y.tenant_id = ? AND y.order_id < " + (1000 + i) + ")";
+      long t0 = System.nanoTime();
+      RoutePlan p = ds.explain(sql, "tenant-1");
+      us[i] = (System.nanoTime() - t0) / 1e3;
+      if (!p.kind().startsWith("read")) throw new IllegalStateException("analysis refused the benchmark statement: " + p.reason());
+    }
+    Arrays.sort(us);
+    System.out.printf("analysis: p50 %.0f µs, p90 %.0f µs, max %.0f µs over %d distinct statements%n", us[n / 2], us[n * 9 / 10], us[n - 1], n);
+    return Math.round(us[n / 2]);
+  }
+
+  /** Point reads with routing.isolation: rls as an ordinary role versus the direct pool (policies installed on the shard). */
+  static double rlsRatio(PgCluster pg, Path yaml, DataSource direct, int seconds, int rounds) throws Exception {
+    pg.primary(0).execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_app') THEN "
+        + "CREATE ROLE bench_app LOGIN; END IF; END $$", "GRANT ALL ON ALL TABLES IN SCHEMA public TO bench_app");
+    try (Connection c = pg.primary(0).connect()) {
+      RowLevelSecurity.install(c, ShardlineConfig.fromYaml(yaml).tables());
+    }
+    Path rls = Files.writeString(yaml.resolveSibling("shardline-rls.yaml"), Files.readString(yaml)
+        .replace("username: postgres", "username: bench_app") + "routing:\n  isolation: rls\n");
+    try (ShardlineDataSource ds = ShardlineDataSource.fromYaml(rls)) {
+      return compare("point_read rls 1t", direct, ds, 1, seconds, rounds, RoutingBench::read);
     }
   }
 
@@ -76,6 +121,8 @@ public final class RoutingBench {
       s.execute("INSERT INTO orders SELECT 'tenant-' || t, i, i FROM generate_series(1, " + TENANTS + ") t, generate_series(1, "
           + ROWS_PER_TENANT + ") i");
       s.execute("ANALYZE orders");
+      s.execute("CREATE TABLE order_items (tenant_id text NOT NULL, order_id bigint NOT NULL, sku text NOT NULL, PRIMARY KEY (tenant_id, order_id, sku))");
+      s.execute("CREATE TABLE customers (tenant_id text NOT NULL, id bigint NOT NULL, name text, PRIMARY KEY (tenant_id, id))");
     }
   }
 

@@ -25,9 +25,19 @@ public record Endpoint(String id, String shard, Role role, String jdbcUrl, Strin
     }
   }
 
-  /** Never prints the password. */
+  /** Never prints the password, not even one written into the URL. */
   @Override
   public String toString() {
-    return id + "(" + jdbcUrl + ", user=" + username + ")";
+    return id + "(" + redactedUrl() + ", user=" + username + ")";
+  }
+
+  /** The JDBC URL with the value of any {@code password} or {@code sslpassword} parameter replaced by {@code ***}. */
+  public String redactedUrl() {
+    return redact(jdbcUrl);
+  }
+
+  /** Replaces password values in a JDBC URL's parameters by {@code ***}. */
+  public static String redact(String url) {
+    return url == null ? null : url.replaceAll("(?i)([?&;](?:ssl)?password=)[^&;]*", "$1***");
   }
 }

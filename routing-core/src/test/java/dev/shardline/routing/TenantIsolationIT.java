@@ -32,8 +32,8 @@ import org.junit.jupiter.api.TestInstance;
 class TenantIsolationIT {
   private static final int TENANTS = 1_000;
   private static final int IDS = 5;
-  private static final int OPS = 100_000;
-  private static final int THREADS = 4;
+  private static final int OPS = 200_000;
+  private static final int THREADS = 16;
 
   private final PgCluster cluster;
   private ShardlineDataSource ds;
@@ -88,7 +88,7 @@ class TenantIsolationIT {
           String t = tenant(rnd.nextInt(TENANTS));
           long id = 100_000 + 1 + rnd.nextInt(IDS);
           try {
-            List<String> owners = op(rnd.nextInt(8), t, id, unkeyedAttempts, rejectedUnkeyed);
+            List<String> owners = op(rnd.nextInt(15), t, id, unkeyedAttempts, rejectedUnkeyed, rnd);
             rowsSeen.addAndGet(owners.size());
             for (String o : owners) if (!o.equals(t)) violations.add(t + " saw " + o);
           } catch (SQLException e) {
@@ -106,11 +106,70 @@ class TenantIsolationIT {
     assertThat(rowsSeen.get()).as("the mix really read rows").isGreaterThan(OPS / 2);
     assertThat(unkeyedAttempts.get()).isPositive();
     assertThat(rejectedUnkeyed.get()).as("unkeyed statements rejected").isEqualTo(unkeyedAttempts.get());
+    // Row by row: every row lives on its tenant's shard and carries its own tenant as status.
+    for (int s = 0; s < cluster.primaries().size(); s++) {
+      for (String row : RoutingFixture.direct(cluster.primary(s), "SELECT tenant_id || '|' || status FROM orders WHERE tenant_id LIKE 'iso-%'")) {
+        String[] p = row.split("\\|");
+        assertThat(p[1]).as("status of a row of " + p[0]).isEqualTo(p[0]);
+        assertThat(ds.config().buckets().shardIndexOf(p[0])).as("shard of a row of " + p[0]).isEqualTo(s);
+      }
+    }
   }
 
   /** Runs one random operation for tenant {@code t}; returns the tenant_id of every row it read or changed. */
-  private List<String> op(int kind, String t, long id, AtomicLong unkeyed, AtomicLong rejected) throws SQLException {
+  private List<String> op(int kind, String t, long id, AtomicLong unkeyed, AtomicLong rejected, SplittableRandom rnd)
+      throws SQLException {
     switch (kind) {
+      case 8: // subquery on the same tenant
+        return query("SELECT status FROM orders WHERE tenant_id = ? AND id IN (SELECT id FROM orders WHERE tenant_id = ? AND amount >= 0)", t, t);
+      case 9: // CTE
+        return query("WITH x AS (SELECT * FROM orders WHERE tenant_id = ?) SELECT status FROM x WHERE id = ?", t, id);
+      case 10: // upsert
+        return query("INSERT INTO orders (tenant_id, id, amount, status) VALUES (?, ?, 0, ?) ON CONFLICT (tenant_id, id) "
+            + "DO UPDATE SET amount = orders.amount + 1 RETURNING status", t, id, t);
+      case 11: // context statement with a subquery: both references restricted by Shardline
+        return Tenants.call(t, () -> query("UPDATE orders SET amount = amount + 1 WHERE id IN (SELECT id FROM orders WHERE amount >= 0) "
+            + "RETURNING status"));
+      case 12: { // autocommit batch over three tenants, likely on several shards
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO orders (tenant_id, id, amount, status) VALUES (?, ?, 0, ?) ON CONFLICT (tenant_id, id) DO UPDATE SET amount = orders.amount + 1")) {
+          for (int k = 0; k < 3; k++) {
+            String tk = k == 0 ? t : tenant(rnd.nextInt(TENANTS));
+            ps.setString(1, tk);
+            ps.setLong(2, id);
+            ps.setString(3, tk);
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+        return List.of();
+      }
+      case 13: { // explicit transaction: keyed write then keyed read
+        try (Connection c = ds.getConnection()) {
+          c.setAutoCommit(false);
+          List<String> out = new ArrayList<>();
+          for (String sql : List.of("UPDATE orders SET amount = amount + 1 WHERE tenant_id = ? AND id = ? RETURNING status",
+              "SELECT status FROM orders WHERE tenant_id = ? AND id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+              ps.setString(1, t);
+              ps.setLong(2, id);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+              }
+            }
+          }
+          c.commit();
+          return out;
+        }
+      }
+      case 14: // a key on one reference does not cover another: must be rejected
+        unkeyed.incrementAndGet();
+        try {
+          query("SELECT status FROM orders WHERE tenant_id = ? AND id IN (SELECT id FROM orders)", t);
+        } catch (TenantRequiredException e) {
+          rejected.incrementAndGet();
+        }
+        return List.of();
       case 0: // keyed point read, plain JDBC
         return query("SELECT status FROM orders WHERE tenant_id = ? AND id = ?", t, id);
       case 1: // keyed range read, plain JDBC

@@ -99,7 +99,7 @@ final class EndpointPool implements AutoCloseable {
   Connection acquire() throws SQLException {
     if (!breaker.tryAcquirePermission()) {
       throw new ShardUnavailableException(endpoint.id() + " - circuit breaker is open after repeated connection failures; "
-          + "failing fast for up to " + Durations.format(waitInOpen) + ". Check that " + endpoint.jdbcUrl() + " is up; calls resume by themselves when it answers.", null);
+          + "failing fast for up to " + Durations.format(waitInOpen) + ". Check that " + endpoint.redactedUrl() + " is up; calls resume by themselves when it answers.", null);
     }
     long start = System.nanoTime();
     try {
@@ -112,7 +112,7 @@ final class EndpointPool implements AutoCloseable {
       String counts = mx == null ? "" : " (pool total=" + mx.getTotalConnections() + ", active=" + mx.getActiveConnections()
           + ", idle=" + mx.getIdleConnections() + ", waiting=" + mx.getThreadsAwaitingConnection() + ")";
       throw new ShardUnavailableException(endpoint.id() + " - no connection within " + Durations.format(connectionTimeout)
-          + counts + ": " + e.getMessage() + ". Check that " + endpoint.jdbcUrl() + " is reachable.", e);
+          + counts + ": " + e.getMessage() + ". Check that " + endpoint.redactedUrl() + " is reachable.", e);
     }
   }
 

@@ -120,7 +120,7 @@ public final class Engine implements AutoCloseable {
     try (Connection c = DriverManager.getConnection(e.jdbcUrl(), p)) {
       return null;
     } catch (SQLException ex) {
-      return e.id() + " - cannot connect to " + e.jdbcUrl() + ": " + ex.getMessage();
+      return e.id() + " - cannot connect to " + e.redactedUrl() + ": " + Endpoint.redact(ex.getMessage());
     }
   }
 

@@ -55,32 +55,29 @@ final class PlanProbe implements AutoCloseable {
   /** Returns the JSON of the generic plan of {@code sql} ({@code $n} parameters, as many as {@code params}). */
   String explain(Connection c, String sql, int params, String typeList) throws SQLException {
     String name = "shardline_probe_" + COUNTER.incrementAndGet();
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(false);
+    if (!c.getAutoCommit()) c.setAutoCommit(true);
+    // Four round trips: open (constant text), PREPARE (extended protocol: one statement only), EXPLAIN, close.
     try (Statement st = c.createStatement()) {
-      st.execute("SET TRANSACTION READ ONLY");
-      st.execute("SET LOCAL plan_cache_mode = force_generic_plan");
-      // Statements restricted by the tenant context read this setting; at execution it is set per connection.
-      st.execute("SET LOCAL " + Exprs.CONTEXT_SETTING + " = ''");
-      try (PreparedStatement prep = c.prepareStatement("PREPARE " + name + typeList + " AS " + sql)) {
-        prep.execute();
+      st.execute("BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL " + Exprs.CONTEXT_SETTING + " = ''");
+      try {
+        try (PreparedStatement prep = c.prepareStatement("PREPARE " + name + typeList + " AS " + sql)) {
+          prep.execute();
+        }
+        StringJoiner args = new StringJoiner(", ", "(", ")");
+        for (int i = 0; i < params; i++) args.add("NULL");
+        try (ResultSet rs = st.executeQuery("EXPLAIN (VERBOSE, COSTS OFF, FORMAT JSON) EXECUTE " + name + (params > 0 ? args.toString() : ""))) {
+          rs.next();
+          return rs.getString(1);
+        }
+      } finally {
+        // Prepared statements outlive a rollback; DEALLOCATE of one PREPARE never made fails harmlessly on its own.
+        st.execute("ROLLBACK");
+        try {
+          st.execute("DEALLOCATE " + name);
+        } catch (SQLException ignored) {
+          // PREPARE itself failed: nothing to drop
+        }
       }
-      StringJoiner args = new StringJoiner(", ", "(", ")");
-      for (int i = 0; i < params; i++) args.add("NULL");
-      try (ResultSet rs = st.executeQuery("EXPLAIN (VERBOSE, COSTS OFF, FORMAT JSON) EXECUTE " + name + (params > 0 ? args.toString() : ""))) {
-        rs.next();
-        return rs.getString(1);
-      }
-    } finally {
-      // Prepared statements outlive a rollback: drop it after, whether or not PREPARE got that far.
-      c.rollback();
-      c.setAutoCommit(true);
-      try (Statement st = c.createStatement()) {
-        st.execute("DEALLOCATE " + name);
-      } catch (SQLException ignored) {
-        // PREPARE itself failed: there is nothing to drop
-      }
-      c.setAutoCommit(auto);
     }
   }
 
