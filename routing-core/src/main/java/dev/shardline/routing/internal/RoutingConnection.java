@@ -26,30 +26,29 @@ import java.util.concurrent.TimeUnit;
  */
 final class RoutingConnection extends ConnectionPlumbing {
   private final Engine engine;
-  private final Connection[] held;
+  private final HeldConnections held;
   private boolean autoCommit = true;
   private boolean autoCommitAfterTx;
-  private boolean readOnly;
-  private int isolation = -1;
   private boolean closed;
   private int txShard = -1;
   private boolean txWrote;
   private Set<String> txTenants;
-  private List<String> sessionSql;
   private Connection scatterConn;
   /** Why the open transaction can only be rolled back (a failed statement, a lost connection), or null. */
   private SQLException txFailure;
-  /** The tenant each held physical connection's shardline.tenant setting holds. */
-  private final String[] settingTenant;
 
   RoutingConnection(Engine engine) {
     this.engine = engine;
-    this.held = new Connection[engine.endpointCount()];
-    this.settingTenant = new String[engine.endpointCount()];
+    this.held = new HeldConnections(engine);
   }
 
   Engine engine() {
     return engine;
+  }
+
+  @Override
+  RoutingConnection logical() {
+    return this;
   }
 
   /**
@@ -78,29 +77,6 @@ final class RoutingConnection extends ConnectionPlumbing {
     }
   }
 
-  /** Makes the physical connection's shardline.tenant setting hold {@code tenant}, skipping the round trip when it does. */
-  private void setTenant(EndpointPool pool, Connection c, String tenant) throws SQLException {
-    if (tenant == null || tenant.equals(settingTenant[pool.id])) return;
-    Object physical = c.isWrapperFor(org.postgresql.core.BaseConnection.class) ? c.unwrap(org.postgresql.core.BaseConnection.class) : c;
-    if (!tenant.equals(engine.physicalTenant().getIfPresent(physical))) {
-      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, false)")) {
-        ps.setString(1, tenant);
-        ps.execute();
-      }
-      engine.physicalTenant().put(physical, tenant);
-    }
-    settingTenant[pool.id] = tenant;
-  }
-
-  private void forgetTenant(Connection c) {
-    try {
-      Object physical = c.isWrapperFor(org.postgresql.core.BaseConnection.class) ? c.unwrap(org.postgresql.core.BaseConnection.class) : c;
-      engine.physicalTenant().invalidate(physical);
-    } catch (SQLException ignored) {
-      // a closed connection is never borrowed again
-    }
-  }
-
   private <T> T one(Analysis a, Route r, Exec<T> body) throws SQLException {
     if (!autoCommit) bindTransaction(r);
     Shard shard = engine.shard(r.shard());
@@ -118,7 +94,7 @@ final class RoutingConnection extends ConnectionPlumbing {
       }
       long t0 = System.nanoTime();
       try {
-        setTenant(pool, c, r.settingTenant());
+        held.setTenant(pool, c, r.settingTenant());
         T out = body.run(c, r.guardedSql());
         pool.okTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         if (a.kind() != Kind.READ) noteWrite(r);
@@ -214,18 +190,11 @@ final class RoutingConnection extends ConnectionPlumbing {
   }
 
   private <T> T session(Analysis a, Exec<T> body) throws SQLException {
-    T out = null;
-    boolean ran = false;
-    for (Connection c : held) {
-      if (c != null) {
-        out = body.run(c, null);
-        ran = true;
-      }
-    }
-    if (!ran) out = body.run(physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary), null);
-    if (sessionSql == null) sessionSql = new ArrayList<>();
-    sessionSql.add(a.sql());
-    return out;
+    List<T> out = new ArrayList<>(1);
+    held.forEach((id, c) -> out.add(body.run(c, null)));
+    if (out.isEmpty()) out.add(body.run(physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary), null));
+    held.rememberSession(a.sql());
+    return out.get(0);
   }
 
   private <T> T tcl(Analysis a, Exec<T> body) throws SQLException {
@@ -270,45 +239,12 @@ final class RoutingConnection extends ConnectionPlumbing {
 
   /** Returns this logical connection's physical connection to {@code pool}, borrowing it on first use. */
   Connection physical(EndpointPool pool) throws SQLException {
-    Connection c = held[pool.id];
-    if (c == null) {
-      c = pool.acquire();
-      try {
-        prepare(c, pool);
-      } catch (SQLException e) {
-        c.close();
-        throw e;
-      }
-      held[pool.id] = c;
-    }
-    boolean wantAuto = pool.isPrimary() ? autoCommit : true;
-    if (c.getAutoCommit() != wantAuto) c.setAutoCommit(wantAuto);
-    return c;
+    return held.get(pool, autoCommit, holdability);
   }
 
-  private void prepare(Connection c, EndpointPool pool) throws SQLException {
-    if (isolation >= 0) c.setTransactionIsolation(isolation);
-    if (readOnly && pool.isPrimary()) c.setReadOnly(true);
-    if (holdability >= 0) c.setHoldability(holdability);
-    if (sessionSql != null) {
-      try (Statement st = c.createStatement()) {
-        for (String sql : sessionSql) st.execute(sql);
-      }
-    }
-  }
-
+  /** Gives up a failed connection; a primary lost inside the transaction fails the transaction. */
   private void drop(EndpointPool pool, SQLException cause) {
-    pool.recordConnectionFailure(cause);
-    Connection c = held[pool.id];
-    held[pool.id] = null;
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // the pool evicts a broken connection
-      }
-    }
-    settingTenant[pool.id] = null;
+    held.drop(pool, cause);
     if (pool.isPrimary() && txShard == pool.shardIndex && !autoCommit && txFailure == null) {
       txFailure = new SQLException("the connection to " + pool.id() + " was lost inside the transaction; none of it can commit",
           "08006", cause);
@@ -404,7 +340,7 @@ final class RoutingConnection extends ConnectionPlumbing {
     }
     try {
       if (txShard >= 0) {
-        Connection c = held[engine.shard(txShard).primary.id];
+        Connection c = held.peek(engine.shard(txShard).primary.id);
         if (c != null) c.commit();
         if (txWrote) {
           engine.writes().record(WriteTracker.shardKey(txShard));
@@ -427,16 +363,15 @@ final class RoutingConnection extends ConnectionPlumbing {
     }
   }
 
-  private void rollbackHeld() {
-    for (int i = 0; i < held.length; i++) {
-      Connection c = held[i];
-      if (c == null || !engine.endpoint(i).isPrimary()) continue;
+  private void rollbackHeld() throws SQLException {
+    held.forEach((id, c) -> {
+      if (!engine.endpoint(id).isPrimary()) return;
       try {
         if (!c.getAutoCommit()) c.rollback();
       } catch (SQLException e) {
-        drop(engine.endpoint(i), e);
+        drop(engine.endpoint(id), e);
       }
-    }
+    });
   }
 
   private void endTransaction() {
@@ -476,84 +411,29 @@ final class RoutingConnection extends ConnectionPlumbing {
   public void setTransactionIsolation(int level) throws SQLException {
     checkOpen();
     if (txShard >= 0) throw new SQLException("Cannot change transaction isolation level in the middle of a transaction.", "25001");
-    isolation = level;
-    for (Connection c : held) if (c != null) c.setTransactionIsolation(level);
+    held.isolation = level;
+    held.forEach((id, c) -> c.setTransactionIsolation(level));
   }
 
   @Override
   public int getTransactionIsolation() throws SQLException {
     checkOpen();
-    return isolation >= 0 ? isolation : Connection.TRANSACTION_READ_COMMITTED;
+    return held.isolation >= 0 ? held.isolation : Connection.TRANSACTION_READ_COMMITTED;
   }
 
   @Override
   public void setReadOnly(boolean ro) throws SQLException {
     checkOpen();
-    readOnly = ro;
-    for (int i = 0; i < held.length; i++) {
-      if (held[i] != null && engine.endpoint(i).isPrimary()) held[i].setReadOnly(ro);
-    }
+    held.readOnly = ro;
+    held.forEach((id, c) -> {
+      if (engine.endpoint(id).isPrimary()) c.setReadOnly(ro);
+    });
   }
 
   @Override
   public boolean isReadOnly() throws SQLException {
     checkOpen();
-    return readOnly;
-  }
-
-  // ---- statements ----
-
-  @Override
-  public Statement createStatement() throws SQLException {
-    return createStatement(java.sql.ResultSet.TYPE_FORWARD_ONLY, java.sql.ResultSet.CONCUR_READ_ONLY);
-  }
-
-  @Override
-  public Statement createStatement(int type, int concurrency) throws SQLException {
-    checkOpen();
-    return new RoutingStatement(this, StatementShape.of(type, concurrency, -1));
-  }
-
-  @Override
-  public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
-    checkOpen();
-    return new RoutingStatement(this, StatementShape.of(type, concurrency, holdability));
-  }
-
-  @Override
-  public PreparedStatement prepareStatement(String sql) throws SQLException {
-    return prepare(sql, StatementShape.DEFAULT);
-  }
-
-  @Override
-  public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
-    return prepare(sql, StatementShape.of(type, concurrency, -1));
-  }
-
-  @Override
-  public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability) throws SQLException {
-    return prepare(sql, StatementShape.of(type, concurrency, holdability));
-  }
-
-  @Override
-  public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
-    return prepare(sql, StatementShape.keys(autoGeneratedKeys));
-  }
-
-  @Override
-  public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
-    return prepare(sql, StatementShape.keyIndexes(columnIndexes));
-  }
-
-  @Override
-  public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
-    return prepare(sql, StatementShape.keyNames(columnNames));
-  }
-
-  private PreparedStatement prepare(String sql, StatementShape shape) throws SQLException {
-    checkOpen();
-    if (sql == null) throw new SQLException("SQL must not be null", "42601");
-    return new RoutingPreparedStatement(this, sql, engine.analyzer().analyze(sql), shape);
+    return held.readOnly;
   }
 
   /** Stored-procedure calls run on the primary of the context tenant's shard (or the default shard). */
@@ -591,23 +471,7 @@ final class RoutingConnection extends ConnectionPlumbing {
   public void close() throws SQLException {
     if (closed) return;
     closed = true;
-    SQLException first = null;
-    for (int i = 0; i < held.length; i++) {
-      Connection c = held[i];
-      if (c == null) continue;
-      held[i] = null;
-      try {
-        if (sessionSql != null && !c.isClosed()) {
-          try (Statement st = c.createStatement()) {
-            st.execute("RESET ALL");
-          }
-          forgetTenant(c);
-        }
-        c.close();
-      } catch (SQLException e) {
-        if (first == null) first = e;
-      }
-    }
+    SQLException first = held.closeAll();
     if (scatterConn != null) {
       try {
         scatterConn.close();
@@ -637,10 +501,6 @@ final class RoutingConnection extends ConnectionPlumbing {
     checkOpen();
     throw new dev.shardline.routing.UnverifiableStatementException("setSchema(" + schema + ") would change name resolution on "
         + "pooled connections; Shardline analyses statements against the default search_path. Qualify table names instead.");
-  }
-
-  private static String quoteIdent(String s) {
-    return "\"" + s.replace("\"", "\"\"") + "\"";
   }
 
 }

@@ -1,0 +1,137 @@
+package dev.shardline.routing.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The physical connections one logical connection holds, at most one per endpoint, borrowed on
+ * first use and kept until the logical connection closes. Each is brought to the logical
+ * connection's state when borrowed (isolation, read-only, holdability, allowed SETs) and leaves no
+ * trace when returned: session settings are reset, and the tenant setting is tracked per physical
+ * connection so it is only set when it changes.
+ */
+final class HeldConnections {
+  /** Work on one held connection. */
+  interface Each {
+    void on(int poolId, Connection c) throws SQLException;
+  }
+
+  private final Engine engine;
+  private final Connection[] held;
+  /** The tenant each held connection's shardline.tenant setting holds, as far as this logical connection knows. */
+  private final String[] settingTenant;
+  private List<String> sessionSql;
+  int isolation = -1;
+  boolean readOnly;
+
+  HeldConnections(Engine engine) {
+    this.engine = engine;
+    this.held = new Connection[engine.endpointCount()];
+    this.settingTenant = new String[engine.endpointCount()];
+  }
+
+  /** Returns the held connection to {@code pool}, borrowing and preparing it on first use. */
+  Connection get(EndpointPool pool, boolean autoCommit, int holdability) throws SQLException {
+    Connection c = held[pool.id];
+    if (c == null) {
+      c = pool.acquire();
+      try {
+        if (isolation >= 0) c.setTransactionIsolation(isolation);
+        if (readOnly && pool.isPrimary()) c.setReadOnly(true);
+        if (holdability >= 0) c.setHoldability(holdability);
+        if (sessionSql != null) {
+          try (Statement st = c.createStatement()) {
+            for (String sql : sessionSql) st.execute(sql);
+          }
+        }
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      held[pool.id] = c;
+    }
+    boolean wantAuto = pool.isPrimary() ? autoCommit : true;
+    if (c.getAutoCommit() != wantAuto) c.setAutoCommit(wantAuto);
+    return c;
+  }
+
+  /** Returns the held connection to the endpoint {@code poolId}, or null. */
+  Connection peek(int poolId) {
+    return held[poolId];
+  }
+
+  /** Runs {@code each} on every held connection. */
+  void forEach(Each each) throws SQLException {
+    for (int i = 0; i < held.length; i++) if (held[i] != null) each.on(i, held[i]);
+  }
+
+  /** Records a SET to replay on connections borrowed later (and to reset on return). */
+  void rememberSession(String sql) {
+    if (sessionSql == null) sessionSql = new ArrayList<>();
+    sessionSql.add(sql);
+  }
+
+  boolean anyHeld() {
+    for (Connection c : held) if (c != null) return true;
+    return false;
+  }
+
+  /** Makes the connection's shardline.tenant hold {@code tenant}, skipping the round trip when it already does. */
+  void setTenant(EndpointPool pool, Connection c, String tenant) throws SQLException {
+    if (tenant == null || tenant.equals(settingTenant[pool.id])) return;
+    Object physical = physicalOf(c);
+    if (!tenant.equals(engine.physicalTenant().getIfPresent(physical))) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, false)")) {
+        ps.setString(1, tenant);
+        ps.execute();
+      }
+      engine.physicalTenant().put(physical, tenant);
+    }
+    settingTenant[pool.id] = tenant;
+  }
+
+  /** Gives up the connection to {@code pool} after a failure; the pool evicts a broken one. */
+  void drop(EndpointPool pool, SQLException cause) {
+    pool.recordConnectionFailure(cause);
+    Connection c = held[pool.id];
+    held[pool.id] = null;
+    settingTenant[pool.id] = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // the pool evicts a broken connection
+      }
+    }
+  }
+
+  /** Returns every held connection to its pool, resetting session settings first; returns the first failure, if any. */
+  SQLException closeAll() {
+    SQLException first = null;
+    for (int i = 0; i < held.length; i++) {
+      Connection c = held[i];
+      if (c == null) continue;
+      held[i] = null;
+      try {
+        if (sessionSql != null && !c.isClosed()) {
+          try (Statement st = c.createStatement()) {
+            st.execute("RESET ALL");
+          }
+          engine.physicalTenant().invalidate(physicalOf(c));
+        }
+        c.close();
+      } catch (SQLException e) {
+        if (first == null) first = e;
+      }
+    }
+    return first;
+  }
+
+  private static Object physicalOf(Connection c) throws SQLException {
+    return c.isWrapperFor(org.postgresql.core.BaseConnection.class) ? c.unwrap(org.postgresql.core.BaseConnection.class) : c;
+  }
+}
