@@ -356,6 +356,11 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     return near == null ? 0 : near.hits();
   }
 
+  /** Times this JVM's near cache was emptied because a message may have been lost (0 when it is off). */
+  public long nearFlushes() {
+    return near == null ? 0 : near.flushes();
+  }
+
   /** Invalidations waiting for Redis to come back. */
   public int pendingInvalidations() {
     return pendingInvalidations.size();
