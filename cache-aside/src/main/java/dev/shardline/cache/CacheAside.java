@@ -21,8 +21,18 @@ public interface CacheAside extends CacheInvalidator {
    */
   <T> java.util.Map<CacheKey, T> getAll(java.util.Collection<CacheKey> keys, Class<T> type, BulkLoader<T> loader);
 
-  /** Stores {@code value} for {@code key} now (a write-through); the next invalidation removes it as usual. */
-  <T> void put(CacheKey key, T value);
+  /**
+   * Stores {@code value} for {@code key} (a write-through) unless an invalidation is recorded for
+   * the key: without a position the cache cannot tell an older write from a newer one, so it only
+   * stores into an empty slot. Returns whether it was stored.
+   */
+  <T> boolean put(CacheKey key, T value);
+
+  /**
+   * Stores {@code value}, written by a transaction visible from {@code committedAt}, unless the
+   * key's last invalidation is from a later position (a newer write). Returns whether it was stored.
+   */
+  <T> boolean put(CacheKey key, T value, SourcePosition committedAt);
 
   /** Returns this cache's counters so far. */
   CacheStats stats();

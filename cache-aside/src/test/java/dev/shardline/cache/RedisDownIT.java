@@ -20,7 +20,8 @@ class RedisDownIT {
   @Test
   void get_redisDown64CallersOnDistinctKeys_concurrentLoadsBounded() throws Exception {
     try (RedisServer redis = RedisServer.start(); TestCaches t = new TestCaches()) {
-      RedissonCacheAside cache = t.cache(t.client(redis.address(), 200), t.config().build());
+      RedissonCacheAside cache = t.cache(t.client(redis.address(), 200),
+          t.config().maxConcurrentLoads(8).loadWait(java.time.Duration.ofSeconds(30)).build());
       redis.kill();
       AtomicInteger running = new AtomicInteger();
       AtomicInteger most = new AtomicInteger();
@@ -85,7 +86,17 @@ class RedisDownIT {
   @Test
   void earlyRefresh_runsInBackground_withTheCallersTenantContext() throws Exception {
     try (RedisServer redis = RedisServer.start(); TestCaches t = new TestCaches()) {
-      CacheConfig cfg = t.config().earlyRefreshBeta(1e9).build();
+      CacheConfig cfg = t.config().earlyRefreshBeta(1e9).contextPropagation(task -> {
+        String captured = TENANT.get(); // taken in the caller's thread
+        return () -> {
+          TENANT.set(captured);
+          try {
+            task.run();
+          } finally {
+            TENANT.remove();
+          }
+        };
+      }).build();
       RedissonCacheAside cache = t.cache(t.client(redis.address(), 2000), cfg);
       CacheKey key = CacheKey.of("row", "acme", "hot");
       AtomicReference<String> seenInRefresh = new AtomicReference<>();
