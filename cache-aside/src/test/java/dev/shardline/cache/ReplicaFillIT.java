@@ -41,6 +41,7 @@ class ReplicaFillIT {
       replica.execute("ALTER SYSTEM SET recovery_min_apply_delay = 0", "SELECT pg_reload_conf()");
       pg.awaitReplication(Duration.ofSeconds(20));
       assertThat(readerSide.get(key, Long.class, fromReplica)).as("after the replica caught up").isEqualTo(2L);
+      assertThat(readerSide.get(key, Long.class, () -> -1L)).as("a read provably past the invalidation is cached").isEqualTo(2L);
     }
   }
 

@@ -38,4 +38,29 @@ class VersionLossIT {
       assertThat(cache.get(key, Long.class, db::get)).as("value after the commit of 2").isEqualTo(2L);
     }
   }
+
+  @Test
+  void fill_afterFlushAll_refusedUntilTheSidecarRestoresTheFloor() {
+    try (RedisServer redis = RedisServer.start(); TestCaches t = new TestCaches()) {
+      RedissonClient r = t.client(redis.address(), 2000);
+      java.util.concurrent.atomic.AtomicLong replayed = new java.util.concurrent.atomic.AtomicLong(150);
+      RedissonCacheAside app = t.cache(r, t.config().readPositions(k -> new SourcePosition("shard-0", replayed.get())).build());
+      RedissonCacheAside sidecar = t.cache(r, t.config().build());
+      CacheKey key = CacheKey.of("row", "acme", "9");
+      sidecar.invalidateCommitted("shard-0", java.util.Map.of(key, 200L), 200L);
+      assertThat(app.get(key, Long.class, () -> 1L)).as("read at 150, before the commit at 200").isEqualTo(1L);
+      assertThat(app.get(key, Long.class, () -> 2L)).as("the read at 150 was not cached").isEqualTo(2L);
+
+      r.getKeys().flushall(); // every version key and the floor are gone
+      assertThat(app.get(key, Long.class, () -> 1L)).isEqualTo(1L);
+      assertThat(app.get(key, Long.class, () -> 2L)).as("no floor: nothing can be proven fresh, nothing cached").isEqualTo(2L);
+
+      sidecar.invalidateCommitted("shard-0", java.util.Map.of(), 300L); // the sidecar's next batch
+      assertThat(app.get(key, Long.class, () -> 1L)).as("read at 150 < floor 300").isEqualTo(1L);
+      assertThat(app.get(key, Long.class, () -> 2L)).isEqualTo(2L);
+      replayed.set(300);
+      assertThat(app.get(key, Long.class, () -> 3L)).isEqualTo(3L);
+      assertThat(app.get(key, Long.class, () -> -1L)).as("a read at the floor is cached").isEqualTo(3L);
+    }
+  }
 }

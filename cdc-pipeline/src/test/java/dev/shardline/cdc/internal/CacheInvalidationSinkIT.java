@@ -39,10 +39,10 @@ class CacheInvalidationSinkIT {
       assertThat(app.get(key, Long.class, () -> 1L)).isEqualTo(1L);
 
       ChangeBatch commitOf2 = batch(100, 120);
-      sidecarLink.cut(); // the sidecar loses Redis; Redis keeps its data
       RedissonClient sidecarClient = client(sidecarLink.redisAddress());
       RedissonCacheAside sidecarCache = RedissonCacheAside.create("cdc", sidecarClient, cfg, new ObjectMapper(), new SimpleMeterRegistry());
       CacheInvalidationSink sink = new CacheInvalidationSink(sidecarCache, RULES);
+      sidecarLink.cut(); // the sidecar loses Redis; Redis keeps its data
       assertThatThrownBy(() -> sink.apply(commitOf2)).as("a batch Redis did not take is not acknowledged");
       sink.close();
       sidecarCache.close();
