@@ -3,14 +3,16 @@ package dev.shardline.cache;
 /**
  * A read-through cache in front of a database: {@link #get} returns the cached value or loads it
  * once (however many callers miss at the same time, in this process or others), and an
- * invalidation always beats a load that started before it. The cache is never the reason a call
- * fails: when Redis is unavailable, {@code get} loads from the database directly.
+ * invalidation always beats a load that started before it. When Redis is unavailable, {@code get}
+ * loads from the database directly, at most {@code maxConcurrentLoads} loads at a time
+ * ({@link CacheOverloadedException} beyond the bounded wait).
  */
 public interface CacheAside extends CacheInvalidator {
   /**
    * Returns the value of {@code key}, loading it with {@code loader} on a miss.
    *
-   * @throws ShardlineCacheException only when the loader itself fails and no stale value may be served
+   * @throws ShardlineCacheException when the loader fails and no stale value may be served
+   * @throws CacheOverloadedException when the load bulkhead stayed full for {@code loadWait} and no stale value exists
    */
   <T> T get(CacheKey key, Class<T> type, CacheLoader<T> loader);
 

@@ -21,7 +21,7 @@ public final class BulkLoads {
     this.loads = loads;
   }
 
-  private record Pending(String key, RedisOps.Slot slot, String held, long readLsn) {}
+  private record Pending(String key, RedisOps.Slot slot, String held, SourcePosition at) {}
 
   public <T> Map<CacheKey, T> getAll(Collection<CacheKey> all, Class<T> type, BulkLoader<T> loader) {
     List<CacheKey> list = List.copyOf(new LinkedHashSet<>(all));
@@ -65,7 +65,7 @@ public final class BulkLoads {
       if (p == null || p.held() == null) {
         core.metrics.fillsRejected.increment();
       } else {
-        loads.fill(p.slot(), key, p.held(), p.readLsn(), v, tookMs);
+        loads.fill(p.slot(), key, p.held(), loads.readLsn(key, p.at()), v, tookMs);
       }
     });
     return out;
@@ -75,13 +75,13 @@ public final class BulkLoads {
   private Pending begin(CacheKey key, String k) {
     SourcePosition at = core.readPosition(key);
     RedisOps.Slot slot = core.slot(k, at == null ? null : at.shard());
-    if (core.positional() && at == null) return new Pending(k, slot, null, -1);
+    if (core.positional() && at == null) return new Pending(k, slot, null, null);
     try {
       String held = core.ops.begin(slot, core.tokens.next(), core.versionPx());
-      return new Pending(k, slot, held.isEmpty() ? null : held, at == null ? -1 : at.lsn());
+      return new Pending(k, slot, held == null || held.isEmpty() ? null : held, at);
     } catch (RedisOps.Unavailable u) {
       core.metrics.redisErrors.increment();
-      return new Pending(k, slot, null, -1);
+      return new Pending(k, slot, null, null);
     }
   }
 }

@@ -136,7 +136,7 @@ public final class Loads implements AutoCloseable {
     if (!core.positional() || at != null) {
       try {
         held = core.ops.begin(slot, core.tokens.next(), core.versionPx());
-        if (held.isEmpty()) held = null; // the shard's floor is missing: version state was lost
+        if (held != null && held.isEmpty()) held = null; // the shard's floor is missing: version state was lost
       } catch (RedisOps.Unavailable u) {
         core.metrics.redisErrors.increment();
       }
@@ -147,9 +147,18 @@ public final class Loads implements AutoCloseable {
     if (held == null) {
       core.metrics.fillsRejected.increment();
     } else {
-      fill(slot, key, held, at == null ? -1 : at.lsn(), value, tookMs);
+      fill(slot, key, held, readLsn(key, at), value, tookMs);
     }
     return value;
+  }
+
+  /** The fill's read position: the lower of the bounds taken before and after the load (-1 without positions). */
+  long readLsn(CacheKey key, SourcePosition before) {
+    if (before == null) return -1;
+    SourcePosition after = core.readPosition(key);
+    // Unknown now: -1 is below every position, so the fill script refuses it.
+    if (after == null || !after.shard().equals(before.shard())) return -1;
+    return Math.min(before.lsn(), after.lsn());
   }
 
   <T> T boundedLoad(CacheKey key, CacheLoader<T> loader, Envelope stale, Class<T> type) {

@@ -18,11 +18,18 @@ final class ReplayPositions {
     sampled.merge(e, lsn, Math::max);
   }
 
-  /** Returns the lowest sampled position over {@code s}'s primary and replicas; 0 if one was never sampled. */
+  /**
+   * Returns the lowest sampled position over {@code s}'s primary and its replicas in read routing
+   * now; 0 if one was never sampled. A replica out of routing (down, lagging) is left out, or a
+   * dead replica would hold every fill back; the monitor records a replica's sample before it
+   * rejoins, so a caller that takes this bound both before and after its read (the cache does)
+   * covers a replica that rejoined in between.
+   */
   long readPosition(Shard s) {
     long low = sampled.getOrDefault(s.primary, 0L);
-    // Every replica counts, healthy or not: a replica may rejoin routing between this call and the read.
-    for (EndpointPool r : s.replicas) low = Math.min(low, sampled.getOrDefault(r, 0L));
+    for (EndpointPool r : s.replicas) {
+      if (r.healthy) low = Math.min(low, sampled.getOrDefault(r, 0L));
+    }
     return low;
   }
 
