@@ -217,7 +217,8 @@ public final class ConsistencyRun {
 
   private static Process java(List<String> args, File logFile) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path")));
+        "-XX:TieredStopAtLevel=1", "-Dconsistency.positions=" + System.getProperty("consistency.positions", "true"),
+        "-cp", System.getProperty("java.class.path")));
     cmd.addAll(args);
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile)).start();
   }
