@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.redisson.Redisson;
 import org.redisson.api.RBucket;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
+import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.config.Config;
 
 /**
@@ -80,7 +80,7 @@ public final class CacheBench {
   static double hitRatio(RedissonCacheAside cache, RedissonClient raw) throws Exception {
     CacheKey key = CacheKey.of("item", "t", "1");
     cache.put(key, new Item(1, "widget", 999));
-    RBucket<String> bucket = raw.getBucket(cache.redisKey(key), StringCodec.INSTANCE);
+    RBucket<byte[]> bucket = raw.getBucket(cache.redisKey(key), ByteArrayCodec.INSTANCE);
     List<Double> ratios = new ArrayList<>();
     for (int round = 0; round < 6; round++) {
       long rawNs = time(20_000, () -> bucket.get());

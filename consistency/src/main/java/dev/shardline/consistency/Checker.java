@@ -11,7 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
+import java.nio.charset.StandardCharsets;
+import org.redisson.client.codec.ByteArrayCodec;
 
 /**
  * The checks over a recorded history: (b) no read returns a value older than one whose write was
@@ -80,11 +81,11 @@ public final class Checker {
     try (PreparedStatement ps = primary.prepareStatement(AppInstance.SELECT)) {
       for (String k : redis.getKeys().getKeysByPattern(prefix + ":kv:*")) {
         if (k.endsWith(":v") || k.endsWith(":lock")) continue;
-        String raw = redis.<String>getBucket(k, StringCodec.INSTANCE).get();
-        if (raw == null) continue;
+        byte[] raw = redis.<byte[]>getBucket(k, ByteArrayCodec.INSTANCE).get();
+        if (raw == null || raw.length < 13) continue;
         cached++;
-        String payload = raw.substring(raw.indexOf('|', raw.indexOf('|') + 1) + 1);
-        long cachedValue = payload.equals("\u0000") ? -1 : Long.parseLong(payload);
+        // The envelope: a format byte ('N' = not found), expiry and load time (12 bytes), the JSON payload.
+        long cachedValue = raw[0] == 'N' ? -1 : Long.parseLong(new String(raw, 13, raw.length - 13, StandardCharsets.UTF_8));
         String tenant = k.substring(k.indexOf('{') + 1, k.indexOf('}'));
         String id = k.substring(k.lastIndexOf(':') + 1);
         ps.setLong(1, Long.parseLong(tenant));

@@ -27,7 +27,7 @@ public final class BulkLoads {
     List<CacheKey> list = List.copyOf(new LinkedHashSet<>(all));
     List<String> ks = list.stream().map(core.keys::value).toList();
     Map<CacheKey, T> out = new LinkedHashMap<>();
-    List<String> raw;
+    List<byte[]> raw;
     try {
       raw = core.ops.getAll(ks);
     } catch (RedisOps.Unavailable u) {

@@ -76,7 +76,7 @@ public final class CacheCore {
   <T> T decodeOrNull(Envelope e, Class<T> type, String k) {
     if (e.isNull()) return null;
     try {
-      return codec.decode(e.payload(), type);
+      return codec.decode(e.bytes(), e.payloadOffset(), e.payloadLength(), type);
     } catch (Exception ex) {
       LOG.warn("cache '{}' - cannot decode {} as {} ({}); treating it as a miss", name, k, type.getSimpleName(), ex.toString());
       return null;

@@ -7,7 +7,6 @@ import dev.shardline.cache.ShardlineCacheException;
 import dev.shardline.cache.SourcePosition;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -194,23 +193,23 @@ public final class Loads implements AutoCloseable {
   }
 
   <T> void fill(RedisOps.Slot slot, CacheKey key, String held, long readLsn, T value, long loadMs) {
-    String payload;
+    byte[] payload;
     try {
-      payload = value == null ? Envelope.NULL : core.codec.encode(value);
+      payload = value == null ? null : core.codec.encodeBytes(value);
     } catch (Exception e) {
       LOG.warn("cache '{}' - cannot encode the value of {}: {}; not cached", core.name, key, e.toString());
       return;
     }
-    if (payload.getBytes(StandardCharsets.UTF_8).length > core.config.maxValueBytes()) {
+    if (payload != null && payload.length > core.config.maxValueBytes()) {
       core.metrics.fillsRejected.increment();
       LOG.warn("cache '{}' - value of {} is over maxValueBytes {}; not cached", core.name, key, core.config.maxValueBytes());
       return;
     }
     long ttl = value == null ? core.config.negativeTtl().toMillis() : core.jitteredTtl();
     if (ttl <= 0) return;
-    Envelope e = new Envelope(System.currentTimeMillis() + ttl, loadMs, payload);
+    byte[] stored = Envelope.encode(System.currentTimeMillis() + ttl, loadMs, payload);
     try {
-      if (!core.ops.fill(slot, held, readLsn, e.encode(), ttl + core.config.staleFor().toMillis())) core.metrics.fillsRejected.increment();
+      if (!core.ops.fill(slot, held, readLsn, stored, ttl + core.config.staleFor().toMillis())) core.metrics.fillsRejected.increment();
     } catch (RedisOps.Unavailable u) {
       core.metrics.redisErrors.increment();
     }

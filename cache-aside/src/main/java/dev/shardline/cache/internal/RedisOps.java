@@ -11,7 +11,8 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
+import java.nio.charset.StandardCharsets;
+import org.redisson.client.codec.ByteArrayCodec;
 
 /**
  * Every Redis call of a cache, behind one circuit breaker: when Redis fails repeatedly the breaker
@@ -47,7 +48,8 @@ public final class RedisOps {
 
   public RedisOps(RedissonClient redis, String name, int minimumCalls, Duration waitInOpen) {
     this.redis = redis;
-    this.script = redis.getScript(StringCodec.INSTANCE);
+    // Bytes end to end: values carry a binary header, so every argument is encoded here (see args).
+    this.script = redis.getScript(ByteArrayCodec.INSTANCE);
     this.breaker = CircuitBreaker.of("redis-" + name, CircuitBreakerConfig.custom()
         .failureRateThreshold(50)
         .minimumNumberOfCalls(minimumCalls)
@@ -66,25 +68,26 @@ public final class RedisOps {
     return redis;
   }
 
-  public String get(String key) {
-    return call(() -> redis.<String>getBucket(key, StringCodec.INSTANCE).get());
+  public byte[] get(String key) {
+    return call(() -> redis.<byte[]>getBucket(key, ByteArrayCodec.INSTANCE).get());
   }
 
   /** Returns the version a load of {@code slot} holds, or "" when it may not fill (the shard's floor is missing). */
   public String begin(Slot slot, String token, long versionPx) {
-    return call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.BEGIN, RScript.ReturnType.VALUE, slot.keys(),
-        slot.positional(), token, String.valueOf(versionPx)));
+    byte[] v = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.BEGIN, RScript.ReturnType.VALUE, slot.keys(),
+        args(slot.positional(), token, String.valueOf(versionPx))));
+    return v == null ? null : new String(v, StandardCharsets.UTF_8);
   }
 
-  public boolean fill(Slot slot, String heldVersion, long readLsn, String value, long px) {
+  public boolean fill(Slot slot, String heldVersion, long readLsn, byte[] value, long px) {
     Long ok = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.FILL, RScript.ReturnType.INTEGER, slot.keys(),
-        slot.positional(), heldVersion, String.valueOf(readLsn), value, String.valueOf(px)));
+        args(slot.positional(), heldVersion, String.valueOf(readLsn), value, String.valueOf(px))));
     return ok != null && ok == 1L;
   }
 
-  public boolean put(Slot slot, long lsn, String value, long px, String token, long versionPx) {
+  public boolean put(Slot slot, long lsn, byte[] value, long px, String token, long versionPx) {
     Long ok = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.PUT, RScript.ReturnType.INTEGER, slot.keys(),
-        slot.positional(), String.valueOf(lsn), value, String.valueOf(px), token, String.valueOf(versionPx), NOT_SEEN));
+        args(slot.positional(), String.valueOf(lsn), value, String.valueOf(px), token, String.valueOf(versionPx), NOT_SEEN)));
     return ok != null && ok == 1L;
   }
 
@@ -98,29 +101,38 @@ public final class RedisOps {
   public void invalidate(List<Invalidation> all, String floorKey, long floorLsn, long versionPx) {
     call(() -> {
       RBatch batch = redis.createBatch();
-      RScriptAsync s = batch.getScript(StringCodec.INSTANCE);
+      RScriptAsync s = batch.getScript(ByteArrayCodec.INSTANCE);
       if (floorKey != null && floorLsn >= 0) {
         s.evalAsync(floorKey, RScript.Mode.READ_WRITE, Scripts.ADVANCE_FLOOR, RScript.ReturnType.INTEGER, List.of(floorKey),
-            String.valueOf(floorLsn));
+            args(String.valueOf(floorLsn)));
       }
       for (Invalidation i : all) {
         s.evalAsync(i.slot().value(), RScript.Mode.READ_WRITE, Scripts.INVALIDATE, RScript.ReturnType.INTEGER, i.slot().keys(),
-            i.slot().positional(), String.valueOf(i.lsn()), i.token(), String.valueOf(versionPx), NOT_SEEN);
+            args(i.slot().positional(), String.valueOf(i.lsn()), i.token(), String.valueOf(versionPx), NOT_SEEN));
       }
       return batch.execute();
     });
   }
 
   /** Returns the values of {@code keys} in order, in one pipelined round trip. */
-  public List<String> getAll(List<String> keys) {
+  public List<byte[]> getAll(List<String> keys) {
     return call(() -> {
       RBatch batch = redis.createBatch();
-      for (String k : keys) batch.<String>getBucket(k, StringCodec.INSTANCE).getAsync();
+      for (String k : keys) batch.<byte[]>getBucket(k, ByteArrayCodec.INSTANCE).getAsync();
       List<?> res = batch.execute().getResponses();
-      List<String> out = new ArrayList<>(res.size());
-      for (Object o : res) out.add((String) o);
+      List<byte[]> out = new ArrayList<>(res.size());
+      for (Object o : res) out.add((byte[]) o);
       return out;
     });
+  }
+
+  /** Script arguments as bytes (the scripts' codec is the byte-array one): text as UTF-8, bytes as they are. */
+  private static Object[] args(Object... values) {
+    Object[] out = new Object[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i] instanceof byte[] b ? b : values[i].toString().getBytes(StandardCharsets.UTF_8);
+    }
+    return out;
   }
 
   /** Runs {@code op} if the breaker allows, recording its outcome; failures become {@link Unavailable}. */

@@ -4,7 +4,6 @@ import dev.shardline.cache.CacheKey;
 import dev.shardline.cache.CacheUnavailableException;
 import dev.shardline.cache.ShardlineCacheException;
 import dev.shardline.cache.SourcePosition;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -63,14 +62,14 @@ public final class Writes {
 
   /** Stores a write-through value; {@code committedAt} null means "no position" (stored only into an empty slot). */
   public <T> boolean put(CacheKey key, T value, SourcePosition committedAt) {
-    String payload;
+    byte[] payload;
     try {
-      payload = value == null ? Envelope.NULL : core.codec.encode(value);
+      payload = value == null ? null : core.codec.encodeBytes(value);
     } catch (Exception e) {
       throw new ShardlineCacheException("cache '" + core.name + "' - cannot encode the value for " + key + ": " + e.getMessage()
           + "; make the type serializable by Jackson", e);
     }
-    int size = payload.getBytes(StandardCharsets.UTF_8).length;
+    int size = payload == null ? 0 : payload.length;
     if (size > core.config.maxValueBytes()) {
       throw new ShardlineCacheException("cache '" + core.name + "' - value for " + key + " is " + size + " bytes, over maxValueBytes "
           + core.config.maxValueBytes() + "; nothing cached. Cache a smaller projection or raise cache.maxValueBytes");
@@ -85,7 +84,7 @@ public final class Writes {
     long ttl = core.jitteredTtl();
     try {
       boolean stored = core.ops.put(core.slot(k, shard), committedAt == null ? -1 : committedAt.lsn(),
-          new Envelope(System.currentTimeMillis() + ttl, 0, payload).encode(), ttl + core.config.staleFor().toMillis(),
+          Envelope.encode(System.currentTimeMillis() + ttl, 0, payload), ttl + core.config.staleFor().toMillis(),
           core.tokens.next(), core.versionPx());
       if (!stored) core.metrics.fillsRejected.increment();
       return stored;
