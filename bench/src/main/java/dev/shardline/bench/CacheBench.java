@@ -21,14 +21,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.redisson.Redisson;
 import org.redisson.api.RBucket;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
+import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.config.Config;
 
 /**
  * Cache figures against a Redis and a PostgreSQL of their own: hit latency through cache-aside vs a
  * raw Redisson {@code RBucket.get} of the same key (same client, same process); loads caused by
  * 2 × 256 concurrent misses on one key; and for a Zipf(1.1) read workload over a real table, how
- * many database queries the cache saves.
+ * many database queries the cache saves; and with Redis dead, how many database queries per second
+ * the same offered load causes compared with no cache at all.
  */
 public final class CacheBench {
   /** The cached row. */
@@ -49,6 +50,7 @@ public final class CacheBench {
             CacheConfig.builder().ttl(Duration.ofMinutes(10)).build(), json, new SimpleMeterRegistry())));
         Results.print("cache", "db_query_reduction", zipf(pg, cache));
         Results.print("cache", "near_hit_us", nearHit(a, json));
+        Results.print("cache", "redis_down_db_load_ratio", redisDownLoadRatio(pg));
       } finally {
         a.shutdown();
         b.shutdown();
@@ -78,7 +80,7 @@ public final class CacheBench {
   static double hitRatio(RedissonCacheAside cache, RedissonClient raw) throws Exception {
     CacheKey key = CacheKey.of("item", "t", "1");
     cache.put(key, new Item(1, "widget", 999));
-    RBucket<String> bucket = raw.getBucket(cache.redisKey(key), StringCodec.INSTANCE);
+    RBucket<byte[]> bucket = raw.getBucket(cache.redisKey(key), ByteArrayCodec.INSTANCE);
     List<Double> ratios = new ArrayList<>();
     for (int round = 0; round < 6; round++) {
       long rawNs = time(20_000, () -> bucket.get());
@@ -151,5 +153,70 @@ public final class CacheBench {
     System.out.printf("zipf: %d reads, %d database queries with the cache (hit ratio %.3f)%n", reads, dbQueries.get(),
         1 - dbQueries.get() / (double) reads);
     return reads / (double) Math.max(1, dbQueries.get());
+  }
+
+  /**
+   * Database queries per second with Redis dead ÷ without any cache, for the same offered load:
+   * 32 threads reading Zipf(1.1) keys over 10,000 rows with a 1 ms pause between reads, 10 s each.
+   * The cache may only lower it (single flight per key, the load bulkhead), never add to it.
+   */
+  static double redisDownLoadRatio(PgCluster pg) throws Exception {
+    pg.primary(0).execute("CREATE TABLE IF NOT EXISTS down_items (id bigint PRIMARY KEY, v bigint)",
+        "INSERT INTO down_items SELECT g, g FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING");
+    double direct = offeredLoad(pg, null);
+    try (RedisServer dead = RedisServer.start()) {
+      RedissonClient c = client(dead);
+      RedissonCacheAside cache = RedissonCacheAside.create("down", c, CacheConfig.builder().build(), new ObjectMapper(),
+          new SimpleMeterRegistry());
+      dead.kill();
+      double withDeadRedis = offeredLoad(pg, cache);
+      cache.close();
+      c.shutdown();
+      System.out.printf("redis down: %.0f database queries/s through the cache, %.0f/s without a cache%n", withDeadRedis, direct);
+      return withDeadRedis / direct;
+    }
+  }
+
+  private static double offeredLoad(PgCluster pg, RedissonCacheAside cache) throws Exception {
+    AtomicInteger queries = new AtomicInteger();
+    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 32; t++) {
+      int seed = t;
+      threads.add(new Thread(() -> {
+        Zipf zipf = new Zipf(10_000, 1.1);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (Connection c = DriverManager.getConnection(pg.primary(0).jdbcUrl(), "postgres", "");
+            PreparedStatement ps = c.prepareStatement("SELECT v FROM down_items WHERE id = ?")) {
+          while (System.nanoTime() < end) {
+            long id = 1 + zipf.next(rnd);
+            dev.shardline.cache.CacheLoader<Long> load = () -> {
+              queries.incrementAndGet();
+              ps.setLong(1, id);
+              try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+              }
+            };
+            try {
+              if (cache == null) {
+                load.load();
+              } else {
+                cache.get(CacheKey.of("down", "t", id), Long.class, load);
+              }
+            } catch (Exception shed) {
+              // a load refused by the bulkhead is not a database query
+            }
+            Thread.sleep(1);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    long t0 = System.nanoTime();
+    threads.forEach(Thread::start);
+    for (Thread t : threads) t.join();
+    return queries.get() / ((System.nanoTime() - t0) / 1e9);
   }
 }

@@ -36,8 +36,20 @@ public final class AfterCommit {
     } finally {
       c.setAutoCommit(auto);
     }
-    cache.invalidateAll(keys);
+    invalidateQuietly(cache, keys);
     return result;
+  }
+
+  /**
+   * The write is committed, so a failed invalidation must not look like a failed write: it is
+   * logged and left to the CDC sidecar, whose invalidations are at-least-once.
+   */
+  static void invalidateQuietly(CacheInvalidator cache, Collection<CacheKey> keys) {
+    try {
+      cache.invalidateAll(keys);
+    } catch (CacheUnavailableException e) {
+      org.slf4j.LoggerFactory.getLogger(AfterCommit.class).warn("{}", e.getMessage());
+    }
   }
 
   /** Single-key form of {@link #inTransaction(Connection, CacheInvalidator, Collection, SqlWork)}. */

@@ -3,14 +3,16 @@ package dev.shardline.cache;
 /**
  * A read-through cache in front of a database: {@link #get} returns the cached value or loads it
  * once (however many callers miss at the same time, in this process or others), and an
- * invalidation always beats a load that started before it. The cache is never the reason a call
- * fails: when Redis is unavailable, {@code get} loads from the database directly.
+ * invalidation always beats a load that started before it. When Redis is unavailable, {@code get}
+ * loads from the database directly, at most {@code maxConcurrentLoads} loads at a time
+ * ({@link CacheOverloadedException} beyond the bounded wait).
  */
 public interface CacheAside extends CacheInvalidator {
   /**
    * Returns the value of {@code key}, loading it with {@code loader} on a miss.
    *
-   * @throws ShardlineCacheException only when the loader itself fails and no stale value may be served
+   * @throws ShardlineCacheException when the loader fails and no stale value may be served
+   * @throws CacheOverloadedException when the load bulkhead stayed full for {@code loadWait} and no stale value exists
    */
   <T> T get(CacheKey key, Class<T> type, CacheLoader<T> loader);
 
@@ -21,8 +23,18 @@ public interface CacheAside extends CacheInvalidator {
    */
   <T> java.util.Map<CacheKey, T> getAll(java.util.Collection<CacheKey> keys, Class<T> type, BulkLoader<T> loader);
 
-  /** Stores {@code value} for {@code key} now (a write-through); the next invalidation removes it as usual. */
-  <T> void put(CacheKey key, T value);
+  /**
+   * Stores {@code value} for {@code key} (a write-through) unless an invalidation is recorded for
+   * the key: without a position the cache cannot tell an older write from a newer one, so it only
+   * stores into an empty slot. Returns whether it was stored.
+   */
+  <T> boolean put(CacheKey key, T value);
+
+  /**
+   * Stores {@code value}, written by a transaction visible from {@code committedAt}, unless the
+   * key's last invalidation is from a later position (a newer write). Returns whether it was stored.
+   */
+  <T> boolean put(CacheKey key, T value, SourcePosition committedAt);
 
   /** Returns this cache's counters so far. */
   CacheStats stats();

@@ -1,16 +1,37 @@
 package dev.shardline.cache;
 
 import java.util.Collection;
+import java.util.Map;
 
 /**
- * Removes cache entries after the data behind them changed. Implementations make the removal win
- * over any load of the same key that is still in flight (no stale set after an invalidation).
- * This is the API the CDC pipeline's cache sink calls.
+ * Removes cache entries after the data behind them changed. An invalidation that returns has been
+ * applied in Redis and wins over any load of the same key still in flight; one that throws
+ * {@link CacheUnavailableException} was not applied and nothing is kept to retry it: the caller
+ * retries (the CDC sink does not acknowledge the batch). This is the API the CDC pipeline's cache
+ * sink calls.
  */
 public interface CacheInvalidator {
-  /** Invalidates one key; never throws because the cache is unavailable (the failure is recorded). */
+  /** Sentinel commit LSN for a change whose transaction's commit has not been seen yet: fills stay refused until it is. */
+  long COMMIT_NOT_SEEN = Long.MAX_VALUE;
+
+  /**
+   * Invalidates one key without a source position (an application's after-commit hook).
+   *
+   * @throws CacheUnavailableException when Redis did not take it
+   */
   void invalidate(CacheKey key);
 
-  /** Invalidates several keys, in one round trip where the backing store allows it. */
+  /** Invalidates several keys in one round trip; throws {@link CacheUnavailableException} when Redis did not take them. */
   void invalidateAll(Collection<CacheKey> keys);
+
+  /**
+   * Invalidates keys changed on {@code shard}, each at the WAL position from which its change is
+   * visible ({@link #COMMIT_NOT_SEEN} when the commit is still ahead in the stream), and records
+   * that the shard's change stream has been applied up to {@code streamLsn} (the shard's floor:
+   * keys without version state can only be filled from reads at or past it). Applied in one round
+   * trip; throws {@link CacheUnavailableException} when Redis did not take it.
+   */
+  default void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+    if (!visibleFrom.isEmpty()) invalidateAll(visibleFrom.keySet());
+  }
 }

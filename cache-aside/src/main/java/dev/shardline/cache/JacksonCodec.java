@@ -24,4 +24,14 @@ public final class JacksonCodec implements ValueCodec {
   public <T> T decode(String text, Class<T> type) throws Exception {
     return json.readValue(text, type);
   }
+
+  @Override
+  public byte[] encodeBytes(Object value) throws Exception {
+    return json.writeValueAsBytes(value);
+  }
+
+  @Override
+  public <T> T decode(byte[] data, int offset, int length, Class<T> type) throws Exception {
+    return json.readValue(data, offset, length, type);
+  }
 }

@@ -13,6 +13,6 @@ public final class JdbiAfterCommit {
    */
   public static void invalidate(Handle handle, CacheInvalidator cache, CacheKey... keys) {
     List<CacheKey> all = List.of(keys);
-    handle.afterCommit(() -> cache.invalidateAll(all));
+    handle.afterCommit(() -> AfterCommit.invalidateQuietly(cache, all));
   }
 }

@@ -52,4 +52,16 @@ class CacheConfigTest {
     assertThatThrownBy(() -> CacheConfig.builder().ttlJitter(1.5)).hasMessageContaining("ttlJitter must be within [0, 1), was 1.5");
     assertThatThrownBy(() -> CacheConfig.builder().prefix("a:b")).hasMessageContaining("was 'a:b'");
   }
+
+  @Test
+  void builder_loadBulkheadAndVersionTtl_stateRuleAndValue() {
+    assertThatThrownBy(() -> CacheConfig.builder().maxConcurrentLoads(0)).hasMessageContaining("maxConcurrentLoads must be at least 1, was 0");
+    assertThatThrownBy(() -> CacheConfig.builder().loadWait(Duration.ofMillis(-1))).hasMessageContaining("loadWait must be 0");
+    assertThatThrownBy(() -> CacheConfig.builder().ttl(Duration.ofMinutes(5)).versionTtl(Duration.ofMinutes(1)).build())
+        .hasMessageContaining("versionTtl must be at least ttl + staleFor");
+    CacheConfig c = parse("cache:\n  maxConcurrentLoads: 4\n  loadWait: 250ms\n  versionTtl: 2h\n");
+    assertThat(c.maxConcurrentLoads()).isEqualTo(4);
+    assertThat(c.loadWait()).isEqualTo(Duration.ofMillis(250));
+    assertThat(c.versionTtl()).isEqualTo(Duration.ofHours(2));
+  }
 }

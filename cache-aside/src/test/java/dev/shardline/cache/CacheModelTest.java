@@ -23,9 +23,15 @@ class CacheModelTest {
 
   @Test
   void envelope_roundTrip_andGarbageIsAMiss() {
-    Envelope e = new Envelope(1000, 25, "{\"a\":\"x|y\"}");
-    assertThat(Envelope.decode(e.encode())).isEqualTo(e);
-    assertThat(Envelope.decode("nonsense")).isNull();
+    byte[] payload = "{\"a\":\"x|y\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Envelope e = Envelope.decode(Envelope.encode(1000, 25, payload));
+    assertThat(e.expiresAtMillis()).isEqualTo(1000);
+    assertThat(e.loadMillis()).isEqualTo(25);
+    assertThat(e.isNull()).isFalse();
+    assertThat(java.util.Arrays.copyOfRange(e.bytes(), e.payloadOffset(), e.bytes().length)).isEqualTo(payload);
+    assertThat(Envelope.decode(Envelope.encode(1000, 25, null)).isNull()).isTrue();
+    assertThat(Envelope.decode("1000|25|{}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).as("the old text form is a miss").isNull();
+    assertThat(Envelope.decode(new byte[] {'V', 1})).isNull();
     assertThat(Envelope.decode(null)).isNull();
     assertThat(e.fresh(999)).isTrue();
     assertThat(e.fresh(1000)).isFalse();
@@ -33,7 +39,7 @@ class CacheModelTest {
 
   @Test
   void envelope_xfetch_earlierWithSlowerLoadsAndLargerBeta() {
-    Envelope e = new Envelope(10_000, 100, "x");
+    Envelope e = Envelope.decode(Envelope.encode(10_000, 100, new byte[] {'x'}));
     double r = Math.exp(-1);
     assertThat(e.refreshEarly(9_850, 1.0, r)).isFalse();
     assertThat(e.refreshEarly(9_950, 1.0, r)).isTrue();

@@ -80,6 +80,16 @@ public final class ShardlineDataSource implements DataSource, AutoCloseable {
     return new RoutePlan(sql, e.kind() + "/" + e.target(), e.shards(), e.role(), e.reason());
   }
 
+  /**
+   * Returns a lower bound of the WAL position a read of {@code tenant} is served at, whichever of
+   * its shard's endpoints serves it, from the health monitor's last samples (no round trip): every
+   * commit at or before it is visible. Caches use it to prove a fill is not older than an
+   * invalidation ({@code CacheConfig.readPositions}).
+   */
+  public ReadPosition readPosition(Object tenant) {
+    return engine.readPosition(tenant);
+  }
+
   /** Returns the health of every endpoint: primaries and replicas, breaker states and replica lag. */
   public List<EndpointStatus> health() {
     return engine.states().stream()

@@ -1,32 +1,69 @@
 package dev.shardline.cache.internal;
 
-/**
- * A cached value as stored in Redis: {@code <logicalExpiryMillis>|<loadMillis>|<payload>}. The
- * logical expiry comes before Redis's own (which is later by the serve-stale window); the load time
- * drives XFetch early refresh. A payload of {@link #NULL} records "not found".
- */
-public record Envelope(long expiresAtMillis, long loadMillis, String payload) {
-  public static final String NULL = "\u0000";
+import java.nio.ByteBuffer;
 
-  public String encode() {
-    return expiresAtMillis + "|" + loadMillis + "|" + payload;
+/**
+ * A cached value as stored in Redis, as bytes: a 13-byte header (format byte, logical expiry
+ * millis, load millis) then the codec's payload, read in place by the codec (no text decoding of
+ * the header, no copy of the payload). The logical expiry comes before Redis's own (which is later
+ * by the serve-stale window); the load time drives XFetch early refresh. Format {@link #NULL_VALUE}
+ * records "not found".
+ */
+public final class Envelope {
+  static final byte VALUE = 'V';
+  static final byte NULL_VALUE = 'N';
+  static final int HEADER = 13;
+
+  private final byte[] raw;
+  private final long expiresAtMillis;
+  private final int loadMillis;
+
+  private Envelope(byte[] raw, long expiresAtMillis, int loadMillis) {
+    this.raw = raw;
+    this.expiresAtMillis = expiresAtMillis;
+    this.loadMillis = loadMillis;
+  }
+
+  /** Returns the stored form of {@code payload} (null: "not found"). */
+  public static byte[] encode(long expiresAtMillis, long loadMillis, byte[] payload) {
+    int n = payload == null ? 0 : payload.length;
+    ByteBuffer b = ByteBuffer.allocate(HEADER + n);
+    b.put(payload == null ? NULL_VALUE : VALUE).putLong(expiresAtMillis).putInt((int) Math.min(Integer.MAX_VALUE, loadMillis));
+    if (payload != null) b.put(payload);
+    return b.array();
   }
 
   /** Returns the envelope in {@code raw}, or null if it is not one (treated as a miss). */
-  public static Envelope decode(String raw) {
-    if (raw == null) return null;
-    int a = raw.indexOf('|');
-    int b = a < 0 ? -1 : raw.indexOf('|', a + 1);
-    if (b < 0) return null;
-    try {
-      return new Envelope(Long.parseLong(raw, 0, a, 10), Long.parseLong(raw, a + 1, b, 10), raw.substring(b + 1));
-    } catch (NumberFormatException e) {
-      return null;
-    }
+  public static Envelope decode(byte[] raw) {
+    if (raw == null || raw.length < HEADER || (raw[0] != VALUE && raw[0] != NULL_VALUE)) return null;
+    ByteBuffer b = ByteBuffer.wrap(raw);
+    b.get();
+    return new Envelope(raw, b.getLong(), b.getInt());
   }
 
   public boolean isNull() {
-    return NULL.equals(payload);
+    return raw[0] == NULL_VALUE;
+  }
+
+  /** The bytes holding the payload: {@link #payloadOffset()} .. end of array. */
+  public byte[] bytes() {
+    return raw;
+  }
+
+  public int payloadOffset() {
+    return HEADER;
+  }
+
+  public int payloadLength() {
+    return raw.length - HEADER;
+  }
+
+  public long expiresAtMillis() {
+    return expiresAtMillis;
+  }
+
+  public long loadMillis() {
+    return loadMillis;
   }
 
   public boolean fresh(long now) {

@@ -30,6 +30,11 @@ public final class KeyFormat {
     return valueKey + ":v";
   }
 
+  /** The floor key of {@code shard}: the CDC position standing in for lost version state. */
+  public String floor(String shard) {
+    return prefix + ":floor:" + part(shard);
+  }
+
   public static String lock(String valueKey) {
     return valueKey + ":lock";
   }

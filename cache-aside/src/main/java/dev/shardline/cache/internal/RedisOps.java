@@ -3,19 +3,24 @@ package dev.shardline.cache.internal;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
+import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
+import java.nio.charset.StandardCharsets;
+import org.redisson.client.codec.ByteArrayCodec;
 
 /**
  * Every Redis call of a cache, behind one circuit breaker: when Redis fails repeatedly the breaker
- * opens and callers go straight to the database until a probe succeeds.
+ * opens and callers go straight to the database (through the load bulkhead) until a probe succeeds.
+ * The version rules themselves are in {@link Scripts}.
  */
 public final class RedisOps {
-  /** Thrown when Redis must not or could not be used; callers degrade to the loader. */
+  /** Thrown when Redis must not or could not be used. */
   public static final class Unavailable extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -24,13 +29,18 @@ public final class RedisOps {
     }
   }
 
-  // Writes the value only if the key's version is still the one read before the load started:
-  // an invalidation in between bumped it, and the older value must not land (stale set).
-  private static final String FILL = "local v = redis.call('GET', KEYS[2]) "
-      + "if (v or '') ~= ARGV[1] then return 0 end "
-      + "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1";
-  private static final String INVALIDATE = "redis.call('INCR', KEYS[2]) redis.call('PEXPIRE', KEYS[2], ARGV[1]) "
-      + "redis.call('DEL', KEYS[1]) return 1";
+  /** Where one key's state lives: its value key, version key and (with positions) its shard's floor key. */
+  public record Slot(String value, String version, String floor) {
+    List<Object> keys() {
+      return List.of(value, version, floor == null ? version : floor);
+    }
+
+    String positional() {
+      return floor == null ? "0" : "1";
+    }
+  }
+
+  static final String NOT_SEEN = String.valueOf(Long.MAX_VALUE);
 
   private final RedissonClient redis;
   private final CircuitBreaker breaker;
@@ -38,7 +48,8 @@ public final class RedisOps {
 
   public RedisOps(RedissonClient redis, String name, int minimumCalls, Duration waitInOpen) {
     this.redis = redis;
-    this.script = redis.getScript(StringCodec.INSTANCE);
+    // Bytes end to end: values carry a binary header, so every argument is encoded here (see args).
+    this.script = redis.getScript(ByteArrayCodec.INSTANCE);
     this.breaker = CircuitBreaker.of("redis-" + name, CircuitBreakerConfig.custom()
         .failureRateThreshold(50)
         .minimumNumberOfCalls(minimumCalls)
@@ -57,45 +68,71 @@ public final class RedisOps {
     return redis;
   }
 
-  public String get(String key) {
-    return call(() -> redis.<String>getBucket(key, StringCodec.INSTANCE).get());
+  public byte[] get(String key) {
+    return call(() -> redis.<byte[]>getBucket(key, ByteArrayCodec.INSTANCE).get());
   }
 
-  public boolean fill(String key, String expectedVersion, String value, long pxMillis) {
-    Long ok = call(() -> script.eval(key, RScript.Mode.READ_WRITE, FILL, RScript.ReturnType.INTEGER,
-        List.of(key, KeyFormat.version(key)), expectedVersion, value, String.valueOf(pxMillis)));
+  /** Returns the version a load of {@code slot} holds, or "" when it may not fill (the shard's floor is missing). */
+  public String begin(Slot slot, String token, long versionPx) {
+    byte[] v = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.BEGIN, RScript.ReturnType.VALUE, slot.keys(),
+        args(slot.positional(), token, String.valueOf(versionPx))));
+    return v == null ? null : new String(v, StandardCharsets.UTF_8);
+  }
+
+  public boolean fill(Slot slot, String heldVersion, long readLsn, byte[] value, long px) {
+    Long ok = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.FILL, RScript.ReturnType.INTEGER, slot.keys(),
+        args(slot.positional(), heldVersion, String.valueOf(readLsn), value, String.valueOf(px))));
     return ok != null && ok == 1L;
   }
 
-  public void invalidate(String key, long versionTtlMillis) {
-    call(() -> script.eval(key, RScript.Mode.READ_WRITE, INVALIDATE, RScript.ReturnType.INTEGER,
-        List.of(key, KeyFormat.version(key)), String.valueOf(versionTtlMillis)));
+  public boolean put(Slot slot, long lsn, byte[] value, long px, String token, long versionPx) {
+    Long ok = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.PUT, RScript.ReturnType.INTEGER, slot.keys(),
+        args(slot.positional(), String.valueOf(lsn), value, String.valueOf(px), token, String.valueOf(versionPx), NOT_SEEN)));
+    return ok != null && ok == 1L;
   }
 
-  /** Returns the values of {@code keys} and then of their version keys, in order, in one pipelined round trip. */
-  public List<String> getWithVersions(List<String> keys) {
+  /** One invalidation: the key's slot and the position it is visible from (-1: none known). */
+  public record Invalidation(Slot slot, long lsn, String token) {}
+
+  /**
+   * Applies invalidations in one pipelined round trip, after raising {@code floorKey} to
+   * {@code floorLsn} (when given and not negative): the floor must cover a version before that version can be lost.
+   */
+  public void invalidate(List<Invalidation> all, String floorKey, long floorLsn, long versionPx) {
+    call(() -> {
+      RBatch batch = redis.createBatch();
+      RScriptAsync s = batch.getScript(ByteArrayCodec.INSTANCE);
+      if (floorKey != null && floorLsn >= 0) {
+        s.evalAsync(floorKey, RScript.Mode.READ_WRITE, Scripts.ADVANCE_FLOOR, RScript.ReturnType.INTEGER, List.of(floorKey),
+            args(String.valueOf(floorLsn)));
+      }
+      for (Invalidation i : all) {
+        s.evalAsync(i.slot().value(), RScript.Mode.READ_WRITE, Scripts.INVALIDATE, RScript.ReturnType.INTEGER, i.slot().keys(),
+            args(i.slot().positional(), String.valueOf(i.lsn()), i.token(), String.valueOf(versionPx), NOT_SEEN));
+      }
+      return batch.execute();
+    });
+  }
+
+  /** Returns the values of {@code keys} in order, in one pipelined round trip. */
+  public List<byte[]> getAll(List<String> keys) {
     return call(() -> {
-      org.redisson.api.RBatch batch = redis.createBatch();
-      for (String k : keys) batch.<String>getBucket(k, StringCodec.INSTANCE).getAsync();
-      for (String k : keys) batch.<String>getBucket(KeyFormat.version(k), StringCodec.INSTANCE).getAsync();
+      RBatch batch = redis.createBatch();
+      for (String k : keys) batch.<byte[]>getBucket(k, ByteArrayCodec.INSTANCE).getAsync();
       List<?> res = batch.execute().getResponses();
-      List<String> out = new java.util.ArrayList<>(res.size());
-      for (Object o : res) out.add((String) o);
+      List<byte[]> out = new ArrayList<>(res.size());
+      for (Object o : res) out.add((byte[]) o);
       return out;
     });
   }
 
-  /** Invalidates many keys in one pipelined round trip (one script call per key, batched). */
-  public void invalidateAll(java.util.Collection<String> keys, long versionTtlMillis) {
-    call(() -> {
-      org.redisson.api.RBatch batch = redis.createBatch();
-      org.redisson.api.RScriptAsync s = batch.getScript(StringCodec.INSTANCE);
-      for (String key : keys) {
-        s.evalAsync(key, RScript.Mode.READ_WRITE, INVALIDATE, RScript.ReturnType.INTEGER,
-            List.of(key, KeyFormat.version(key)), String.valueOf(versionTtlMillis));
-      }
-      return batch.execute();
-    });
+  /** Script arguments as bytes (the scripts' codec is the byte-array one): text as UTF-8, bytes as they are. */
+  private static Object[] args(Object... values) {
+    Object[] out = new Object[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[i] instanceof byte[] b ? b : values[i].toString().getBytes(StandardCharsets.UTF_8);
+    }
+    return out;
   }
 
   /** Runs {@code op} if the breaker allows, recording its outcome; failures become {@link Unavailable}. */

@@ -7,34 +7,35 @@ import dev.shardline.cdc.ShardlineCdcException;
 import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;
 import dev.shardline.cdc.spi.ChangeSink;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Invalidates the cache key of every changed row through the cache-aside invalidation API, so its
- * version and tombstone rules apply. Replays after a crash invalidate again, which is harmless;
- * snapshot rows invalidate nothing (they are not changes).
+ * Invalidates the cache key of every changed row, each at the WAL position from which its commit
+ * is visible, and raises the shard's floor to the stream position. {@link #apply} returns only
+ * once Redis has applied the whole batch; otherwise it throws and the pipeline delivers the batch
+ * again (at-least-once: replays invalidate again, which is harmless). Snapshot rows invalidate
+ * nothing (they are not changes).
+ *
+ * <p>A change's own commit position is the commit position of the first later change of another
+ * transaction (or the batch's offset once past it). For the last transaction of a batch it may
+ * not be known yet: those keys are invalidated as "commit not seen" (fills stay refused) and
+ * invalidated again with the real position as soon as a later batch reveals it. Only that tail is
+ * remembered; if it is lost (a restart), the keys just stay uncacheable until their version
+ * state expires.
  */
 public final class CacheInvalidationSink implements ChangeSink {
-  private final CacheInvalidator invalidator;
-  private static final int PARALLEL_ABOVE = 32;
-  private static final int THREADS = 4;
+  private static final int MAX_REMEMBERED = 100_000;
 
+  private final CacheInvalidator invalidator;
   private final Map<String, InvalidationRule> rules;
-  private final ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> {
-    Thread t = new Thread(r, "cdc-invalidate");
-    t.setDaemon(true);
-    return t;
-  });
+  /** Per shard: keys invalidated as "commit not seen", with the commit position before their change. */
+  private final Map<String, Map<CacheKey, Long>> unseenCommits = new ConcurrentHashMap<>();
 
   public CacheInvalidationSink(CacheInvalidator invalidator, List<InvalidationRule> rules) {
     this.invalidator = invalidator;
@@ -53,44 +54,88 @@ public final class CacheInvalidationSink implements ChangeSink {
 
   @Override
   public void apply(ChangeBatch batch) {
-    Set<CacheKey> keys = new LinkedHashSet<>();
-    for (ChangeEvent e : batch.events()) {
-      InvalidationRule rule = rules.get(e.table());
-      if (rule == null || e.snapshot()) continue;
-      String tenant = e.row().get(rule.tenantColumn());
-      String id = e.row().get(rule.idColumn());
-      if (tenant == null || id == null) {
-        throw new ShardlineCdcException("cdc cache - a change of table '" + e.table() + "' on " + e.shard()
-            + " has no value for " + (tenant == null ? rule.tenantColumn() : rule.idColumn())
-            + "; fix cdc.invalidate." + e.table() + " or set REPLICA IDENTITY FULL so deletes carry every column");
+    List<ChangeEvent> events = batch.events();
+    long offsetCommit = batch.offsetPosition().commitLsn();
+    long[] ownCommit = ownCommits(events, offsetCommit);
+    Map<CacheKey, Long> visibleFrom = new LinkedHashMap<>();
+    Map<CacheKey, Long> stillUnseen = new HashMap<>();
+    Map<CacheKey, Long> carried = unseenCommits.getOrDefault(batch.shard(), Map.of());
+    carried.forEach((key, before) -> {
+      long c = firstCommitAfter(before, events, offsetCommit);
+      if (c == CacheInvalidator.COMMIT_NOT_SEEN) {
+        stillUnseen.put(key, before);
+      } else {
+        visibleFrom.merge(key, c + 1, Math::max);
       }
-      keys.add(CacheKey.of(rule.namespace(), tenant, id));
+    });
+    long known = Math.max(offsetCommit, 0);
+    for (int i = 0; i < events.size(); i++) {
+      ChangeEvent e = events.get(i);
+      known = Math.max(known, e.position().commitLsn());
+      CacheKey key = keyOf(e);
+      if (key == null) continue;
+      long c = ownCommit[i];
+      // +1: whether the reported commit LSN is the start or the end of the commit record, a read
+      // position past it has the commit.
+      visibleFrom.merge(key, c == CacheInvalidator.COMMIT_NOT_SEEN ? c : c + 1, Math::max);
+      if (c == CacheInvalidator.COMMIT_NOT_SEEN) stillUnseen.put(key, e.position().commitLsn());
     }
-    if (keys.size() <= PARALLEL_ABOVE) {
-      if (!keys.isEmpty()) invalidator.invalidateAll(keys);
-      return;
-    }
-    // An invalidator may spend a round trip per key; a large batch (a backlog after a restart)
-    // is split over a few connections and awaited before the batch's offset may be committed.
-    List<CacheKey> all = new ArrayList<>(keys);
-    int chunk = (all.size() + THREADS - 1) / THREADS;
-    List<Future<?>> parts = new ArrayList<>();
-    for (int i = 0; i < all.size(); i += chunk) {
-      List<CacheKey> part = all.subList(i, Math.min(all.size(), i + chunk));
-      parts.add(pool.submit(() -> invalidator.invalidateAll(part)));
-    }
+    long floor = known > 0 ? known + 1 : -1;
     try {
-      for (Future<?> f : parts) f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ShardlineCdcException("cdc cache - interrupted while invalidating; the batch is retried", e);
-    } catch (ExecutionException e) {
-      throw new ShardlineCdcException("cdc cache - invalidation failed: " + e.getCause().getMessage() + "; the batch is retried", e.getCause());
+      invalidator.invalidateCommitted(batch.shard(), visibleFrom, floor);
+    } catch (RuntimeException e) {
+      throw new ShardlineCdcException("cdc cache " + batch.shard() + " - " + visibleFrom.size()
+          + " invalidation(s) not applied: " + e.getMessage() + "; the batch is not acknowledged and will be delivered again", e);
     }
+    if (stillUnseen.isEmpty() || stillUnseen.size() > MAX_REMEMBERED) {
+      unseenCommits.remove(batch.shard());
+    } else {
+      unseenCommits.put(batch.shard(), stillUnseen);
+    }
+  }
+
+  private CacheKey keyOf(ChangeEvent e) {
+    InvalidationRule rule = rules.get(e.table());
+    if (rule == null || e.snapshot()) return null;
+    String tenant = e.row().get(rule.tenantColumn());
+    String id = e.row().get(rule.idColumn());
+    if (tenant == null || id == null) {
+      throw new ShardlineCdcException("cdc cache - a change of table '" + e.table() + "' on " + e.shard()
+          + " has no value for " + (tenant == null ? rule.tenantColumn() : rule.idColumn())
+          + "; fix cdc.invalidate." + e.table() + " or set REPLICA IDENTITY FULL so deletes carry every column");
+    }
+    return CacheKey.of(rule.namespace(), tenant, id);
+  }
+
+  /**
+   * Returns, per event, the commit position of its own transaction: the first later commit
+   * position greater than the one before the event (positions never decrease along the stream).
+   */
+  static long[] ownCommits(List<ChangeEvent> events, long offsetCommit) {
+    long[] out = new long[events.size()];
+    int groupStart = 0;
+    for (int i = 0; i <= events.size(); i++) {
+      long before = i < events.size() ? events.get(i).position().commitLsn() : Long.MIN_VALUE;
+      long groupBefore = events.isEmpty() ? 0 : events.get(groupStart).position().commitLsn();
+      if (i == events.size() || before != groupBefore) {
+        // Events groupStart..i-1 follow the same commit; the next group's "commit before" is theirs.
+        long own = i < events.size() ? before : (offsetCommit > groupBefore ? offsetCommit : CacheInvalidator.COMMIT_NOT_SEEN);
+        for (int j = groupStart; j < i; j++) out[j] = own;
+        groupStart = i;
+      }
+    }
+    return out;
+  }
+
+  private static long firstCommitAfter(long before, List<ChangeEvent> events, long offsetCommit) {
+    for (ChangeEvent e : events) {
+      if (e.position().commitLsn() > before) return e.position().commitLsn();
+    }
+    return offsetCommit > before ? offsetCommit : CacheInvalidator.COMMIT_NOT_SEEN;
   }
 
   @Override
   public void close() {
-    pool.shutdownNow(); // the invalidator itself is owned by the caller
+    // the invalidator is owned by the caller
   }
 }

@@ -10,21 +10,30 @@ import dev.shardline.cdc.CdcConfig;
 import dev.shardline.config.ConfigNode;
 import dev.shardline.config.ShardlineConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Gauge;
 import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.redisson.api.RedissonClient;
 
 /**
  * The sidecar's cache invalidator: a {@link RedissonCacheAside} on the Redis of the {@code cache:}
- * section ({@code cache.redis.address}), so CDC invalidations follow the same version and
- * tombstone rules as the application's cache.
+ * section ({@code cache.redis.address}), so CDC invalidations follow the same version rules as the
+ * application's cache. While Redis refuses them, gauge {@code cache.invalidation.backlog}
+ * (Prometheus: {@code cache_invalidation_backlog}) counts the invalidations of the batches held
+ * back, per shard; nothing is queued here: the pipeline holds its position and redelivers.
  */
 public final class SidecarCache implements CacheInvalidator, AutoCloseable {
   private final RedissonClient redis;
   private final RedissonCacheAside cache;
 
-  private SidecarCache(RedissonClient redis, RedissonCacheAside cache) {
+  private final Map<String, Integer> backlog = new ConcurrentHashMap<>();
+
+  private SidecarCache(RedissonClient redis, RedissonCacheAside cache, MeterRegistry registry) {
     this.redis = redis;
     this.cache = cache;
+    Gauge.builder("cache.invalidation.backlog", backlog, b -> b.values().stream().mapToInt(Integer::intValue).sum())
+        .description("invalidations held back because Redis did not take them (the CDC position waits)").register(registry);
   }
 
   /** Returns the invalidator for {@code cdc.invalidate}, or {@code null} when there are no rules. */
@@ -37,7 +46,7 @@ public final class SidecarCache implements CacheInvalidator, AutoCloseable {
       throw section.get("redis").error("is required by cdc.invalidate: set cache.redis.address (or cache.redis.config for Cluster/Sentinel)");
     }
     RedissonClient client = RedisConnections.fromConfig(section.get("redis"), base);
-    return new SidecarCache(client, RedissonCacheAside.create("cdc", client, CacheConfig.from(section), new ObjectMapper(), registry));
+    return new SidecarCache(client, RedissonCacheAside.create("cdc", client, CacheConfig.from(section), new ObjectMapper(), registry), registry);
   }
 
   @Override
@@ -48,6 +57,17 @@ public final class SidecarCache implements CacheInvalidator, AutoCloseable {
   @Override
   public void invalidateAll(Collection<CacheKey> keys) {
     cache.invalidateAll(keys);
+  }
+
+  @Override
+  public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+    try {
+      cache.invalidateCommitted(shard, visibleFrom, streamLsn);
+      backlog.remove(shard);
+    } catch (RuntimeException e) {
+      backlog.put(shard, Math.max(1, visibleFrom.size()));
+      throw e;
+    }
   }
 
   @Override

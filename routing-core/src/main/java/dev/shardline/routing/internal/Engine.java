@@ -176,6 +176,12 @@ public final class Engine implements AutoCloseable {
     return config.buckets().shardIndexOf(tenant);
   }
 
+  /** Returns the read position of {@code tenant}'s shard from the last health samples (no round trip). */
+  public dev.shardline.routing.ReadPosition readPosition(Object tenant) {
+    Shard s = shards.get(shardIndexOf(tenant));
+    return new dev.shardline.routing.ReadPosition(s.name, monitor.positions.readPosition(s));
+  }
+
   /** Opens a logical connection; no physical connection is borrowed until a statement runs. */
   public java.sql.Connection connect() {
     return new RoutingConnection(this);

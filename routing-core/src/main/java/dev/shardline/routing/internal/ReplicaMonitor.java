@@ -32,6 +32,7 @@ final class ReplicaMonitor implements AutoCloseable {
   private final WriteTracker writes;
   private final ScheduledExecutorService exec;
   private final Map<EndpointPool, Connection> conns = new java.util.concurrent.ConcurrentHashMap<>();
+  final ReplayPositions positions = new ReplayPositions();
 
   ReplicaMonitor(List<Shard> shards, Duration interval, Duration maxLag, WriteTracker writes) {
     this.shards = shards;
@@ -59,6 +60,7 @@ final class ReplicaMonitor implements AutoCloseable {
       // The insert position, not the write position: with synchronous_commit off a commit is
       // acknowledged before its WAL is written, and it must still count as "before the sample".
       String primaryLsn = query(s.primary, "SELECT pg_current_wal_insert_lsn()::text");
+      positions.record(s.primary, primaryLsn);
       for (EndpointPool r : s.replicas) checkReplica(r, primaryLsn, sampledAt);
     } catch (RuntimeException e) {
       LOG.warn("{} - health check failed unexpectedly: {}", s.name, e.toString());
@@ -67,6 +69,7 @@ final class ReplicaMonitor implements AutoCloseable {
 
   private void checkReplica(EndpointPool r, String primaryLsn, long sampledAt) {
     String replayed = query(r, "SELECT coalesce(pg_last_wal_replay_lsn(), '0/0')::text");
+    positions.record(r, replayed);
     if (replayed == null) {
       setHealthy(r, false, "not answering");
       return;

@@ -1,0 +1,49 @@
+package dev.shardline.cache.internal;
+
+import dev.shardline.cache.CacheStats;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The meters of one cache: monotonic counts are Micrometer counters (rates work); only the breaker state is a gauge. */
+public final class CacheMetrics {
+  final Counter hits;
+  final Counter misses;
+  final Counter loads;
+  final Counter staleServed;
+  final Counter fillsRejected;
+  final Counter redisErrors;
+  final Counter lockWaits;
+  final Counter refreshFailures;
+  final Counter refreshesDropped;
+  final Counter overloaded;
+  final Timer loadTimer;
+  private final CircuitBreaker breaker;
+
+  public CacheMetrics(String name, MeterRegistry r, CircuitBreaker breaker) {
+    this.breaker = breaker;
+    this.hits = counter(r, name, "cache.hits", "gets answered from Redis or the near cache");
+    this.misses = counter(r, name, "cache.misses", "gets that had to load or wait for a load");
+    this.loads = counter(r, name, "cache.loads.started", "loader calls");
+    this.staleServed = counter(r, name, "cache.stale.served", "stale values served because the loader failed");
+    this.fillsRejected = counter(r, name, "cache.fills.rejected", "fills refused: invalidated, version state lost, or read too old");
+    this.redisErrors = counter(r, name, "cache.redis.errors", "Redis calls that failed or were refused by the breaker");
+    this.lockWaits = counter(r, name, "cache.lock.waits", "waits for another instance's load");
+    this.refreshFailures = counter(r, name, "cache.refresh.failures", "background early refreshes that failed");
+    this.refreshesDropped = counter(r, name, "cache.refresh.dropped", "early refreshes skipped because the refresh queue was full");
+    this.overloaded = counter(r, name, "cache.loads.rejected", "loads refused by the bulkhead");
+    this.loadTimer = Timer.builder("cache.loads").tag("cache", name).register(r);
+    Gauge.builder("cache.breaker.state", breaker, b -> b.getState().getOrder()).tag("cache", name).register(r);
+  }
+
+  private static Counter counter(MeterRegistry r, String cache, String name, String description) {
+    return Counter.builder(name).tag("cache", cache).description(description).register(r);
+  }
+
+  public CacheStats stats() {
+    return new CacheStats((long) hits.count(), (long) misses.count(), (long) loads.count(), (long) staleServed.count(),
+        (long) fillsRejected.count(), (long) redisErrors.count(), breaker.getState().name().toLowerCase());
+  }
+}

@@ -1,0 +1,96 @@
+package dev.shardline.cache.internal;
+
+import dev.shardline.cache.CacheKey;
+import dev.shardline.cache.CacheUnavailableException;
+import dev.shardline.cache.ShardlineCacheException;
+import dev.shardline.cache.SourcePosition;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Invalidations and write-throughs. An invalidation either is applied in Redis when the call
+ * returns or throws {@link CacheUnavailableException}; nothing is parked in memory to retry, so
+ * nothing is lost with the process either: the caller keeps the duty to retry.
+ */
+public final class Writes {
+  private final CacheCore core;
+
+  public Writes(CacheCore core) {
+    this.core = core;
+  }
+
+  /** Invalidates without a source position (the key keeps the position it had, with a new token). */
+  public void invalidateAll(Collection<CacheKey> all) {
+    if (all.isEmpty()) return;
+    List<RedisOps.Invalidation> list = new ArrayList<>(all.size());
+    List<String> ks = new ArrayList<>(all.size());
+    for (CacheKey key : all) {
+      String k = core.keys.value(key);
+      SourcePosition at = core.readPosition(key);
+      list.add(new RedisOps.Invalidation(core.slot(k, at == null ? null : at.shard()), -1, core.tokens.next()));
+      ks.add(k);
+    }
+    apply(list, ks, null, 0);
+  }
+
+  /** Invalidates keys of {@code shard}, each visible from its position, and raises the shard's floor to {@code streamLsn}. */
+  public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+    List<RedisOps.Invalidation> list = new ArrayList<>(visibleFrom.size());
+    List<String> ks = new ArrayList<>(visibleFrom.size());
+    visibleFrom.forEach((key, lsn) -> {
+      String k = core.keys.value(key);
+      list.add(new RedisOps.Invalidation(core.slot(k, shard), lsn, core.tokens.next()));
+      ks.add(k);
+    });
+    apply(list, ks, core.keys.floor(shard), streamLsn);
+  }
+
+  private void apply(List<RedisOps.Invalidation> list, List<String> ks, String floorKey, long floorLsn) {
+    // Evicted here before Redis and again after (by the publish): a read in between could put back the older value.
+    if (core.near != null) ks.forEach(core.near::evictLocal);
+    try {
+      core.ops.invalidate(list, floorKey, floorLsn, core.versionPx());
+    } catch (RedisOps.Unavailable u) {
+      core.metrics.redisErrors.increment();
+      throw new CacheUnavailableException("cache '" + core.name + "' - " + list.size() + " invalidation(s) not applied, Redis is unavailable ("
+          + u.getMessage() + "); nothing was kept: retry them (the CDC sink leaves its batch unacknowledged)", u);
+    }
+    if (core.near != null && !ks.isEmpty()) core.near.invalidatedAll(ks);
+  }
+
+  /** Stores a write-through value; {@code committedAt} null means "no position" (stored only into an empty slot). */
+  public <T> boolean put(CacheKey key, T value, SourcePosition committedAt) {
+    byte[] payload;
+    try {
+      payload = value == null ? null : core.codec.encodeBytes(value);
+    } catch (Exception e) {
+      throw new ShardlineCacheException("cache '" + core.name + "' - cannot encode the value for " + key + ": " + e.getMessage()
+          + "; make the type serializable by Jackson", e);
+    }
+    int size = payload == null ? 0 : payload.length;
+    if (size > core.config.maxValueBytes()) {
+      throw new ShardlineCacheException("cache '" + core.name + "' - value for " + key + " is " + size + " bytes, over maxValueBytes "
+          + core.config.maxValueBytes() + "; nothing cached. Cache a smaller projection or raise cache.maxValueBytes");
+    }
+    String k = core.keys.value(key);
+    String shard = committedAt != null ? committedAt.shard() : null;
+    if (shard == null) {
+      SourcePosition at = core.readPosition(key);
+      shard = at == null ? null : at.shard();
+    }
+    if (core.near != null) core.near.evictLocal(k);
+    long ttl = core.jitteredTtl();
+    try {
+      boolean stored = core.ops.put(core.slot(k, shard), committedAt == null ? -1 : committedAt.lsn(),
+          Envelope.encode(System.currentTimeMillis() + ttl, 0, payload), ttl + core.config.staleFor().toMillis(),
+          core.tokens.next(), core.versionPx());
+      if (!stored) core.metrics.fillsRejected.increment();
+      return stored;
+    } catch (RedisOps.Unavailable u) {
+      core.metrics.redisErrors.increment();
+      return false;
+    }
+  }
+}

@@ -1,0 +1,231 @@
+package dev.shardline.consistency;
+
+import dev.shardline.testkit.PgCluster;
+import dev.shardline.testkit.PgNode;
+import dev.shardline.testkit.RedisServer;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.redisson.api.RedissonClient;
+
+/**
+ * A consistency run: PostgreSQL (a primary and a replica), Redis, the CDC sidecar as its own
+ * process, {@code instances} application instances in their own JVMs, and a fault schedule
+ * scaled to the run's length: FLUSHALL, Redis kill and restart, a replica delayed with
+ * {@code recovery_min_apply_delay} and then killed (reads move to the primary), and the sidecar
+ * SIGKILLed while Redis is down. Then quiescence
+ * and the {@link Checker}.
+ */
+public final class ConsistencyRun {
+  private static final int TENANTS = 4;
+  private static final int IDS = 25;
+
+  private final Path dir;
+  private final Duration length;
+  private final int instances;
+  private final List<String> log = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final AtomicLong maxLagMs = new AtomicLong();
+  private volatile long sidecarDownSince;
+  private final AtomicLong longestSidecarOutageMs = new AtomicLong();
+
+  public ConsistencyRun(Path dir, Duration length, int instances) {
+    this.dir = dir;
+    this.length = length;
+    this.instances = instances;
+  }
+
+  /** Runs {@code java ... ConsistencyRun <seconds> [dir]} and prints the result. */
+  public static void main(String[] args) throws Exception {
+    Duration d = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 600);
+    Path dir = args.length > 1 ? Path.of(args[1]) : Files.createTempDirectory("consistency-");
+    Checker.Result r = new ConsistencyRun(dir, d, 3).run();
+    System.out.println(r.print());
+    System.exit(r.staleReads() == 0 && r.staleEntries() == 0 && r.readYourWritesViolations() == 0 ? 0 : 1);
+  }
+
+  public List<String> events() {
+    return log;
+  }
+
+  /** Returns the last line each application instance printed (its cache counters), for the report. */
+  public List<String> instanceSummaries() throws IOException {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < instances; i++) {
+      Path f = dir.resolve("app-" + i + ".log");
+      if (Files.exists(f)) Files.readAllLines(f).stream().filter(l -> l.startsWith("instance ")).forEach(out::add);
+    }
+    return out;
+  }
+
+  public Checker.Result run() throws Exception {
+    Files.createDirectories(dir);
+    try (PgCluster pg = PgCluster.start(1, 1); RedisServer redis = RedisServer.start()) {
+      PgNode primary = pg.primary(0);
+      PgNode replica = pg.replicas(0).get(0);
+      primary.execute("CREATE TABLE kv (tenant_id bigint NOT NULL, id bigint NOT NULL, val bigint NOT NULL, PRIMARY KEY (tenant_id, id))",
+          "ALTER TABLE kv REPLICA IDENTITY FULL",
+          "INSERT INTO kv SELECT t, i, 0 FROM generate_series(1, " + TENANTS + ") t, generate_series(1, " + IDS + ") i");
+      pg.awaitReplication(Duration.ofSeconds(30));
+      int httpPort = freePort();
+      Path yaml = pg.writeShardlineYaml(dir.resolve("shardline.yaml"), """
+          tables:
+            sharded: { kv: tenant_id }
+          cdc:
+            name: cons
+            tables: [kv]
+            snapshot: never
+            pollInterval: 10ms
+            heartbeat: 1s
+            http: { port: %d }
+            offsets: { file: %s }
+            invalidate:
+              kv: { namespace: kv, tenant: tenant_id, id: id }
+          cache:
+            prefix: cons
+            redis: { address: "%s", timeout: 300ms }
+          """.formatted(httpPort, dir.resolve("offsets.dat"), redis.address()));
+      Process sidecar = startSidecar(yaml, httpPort);
+      long runMs = length.toMillis();
+      List<Process> apps = new ArrayList<>();
+      List<Path> histories = new ArrayList<>();
+      for (int i = 0; i < instances; i++) {
+        Path h = dir.resolve("history-" + i + ".log");
+        histories.add(h);
+        apps.add(java(List.of(AppInstance.class.getName(), yaml.toString(), redis.address(), "app" + i, String.valueOf(TENANTS),
+            String.valueOf(IDS), String.valueOf(runMs), h.toString()), dir.resolve("app-" + i + ".log").toFile()));
+      }
+      Thread sampler = new Thread(() -> sampleLag(httpPort), "lag-sampler");
+      sampler.setDaemon(true);
+      sampler.start();
+      RedissonClient admin = AppInstance.client(redis.address());
+      long t0 = System.currentTimeMillis();
+      sidecar = faults(t0, runMs, admin, redis, replica, sidecar, yaml, httpPort);
+      for (Process p : apps) {
+        if (!p.waitFor(runMs + 120_000, TimeUnit.MILLISECONDS)) p.destroyForcibly();
+      }
+      // Quiescence: writers stopped; wait for the sidecar to apply everything, then compare.
+      List<String> examples = new ArrayList<>();
+      int[] entries;
+      long quietDeadline = System.currentTimeMillis() + 30_000;
+      try (Connection c = primary.connect()) {
+        do {
+          examples.clear();
+          Thread.sleep(500);
+          entries = Checker.staleEntries(admin, c, "cons", examples);
+        } while (entries[0] > 0 && System.currentTimeMillis() < quietDeadline);
+      }
+      for (int i = 0; i < instances; i++) {
+        if (!Files.exists(histories.get(i)) || Files.size(histories.get(i)) == 0) {
+          throw new IllegalStateException("instance app" + i + " recorded nothing; see " + dir.resolve("app-" + i + ".log"));
+        }
+      }
+      sidecar.destroy();
+      sidecar.waitFor(30, TimeUnit.SECONDS);
+      admin.shutdown();
+      // B: the largest CDC lag the sidecar reported, plus its longest outage, plus two sample periods.
+      long bound = maxLagMs.get() + longestSidecarOutageMs.get() + 500;
+      Checker.Result r = Checker.check(HistoryLog.readAll(histories), bound, entries);
+      List<String> all = new ArrayList<>(r.examples());
+      all.addAll(examples);
+      return new Checker.Result(r.historySize(), r.reads(), r.writes(), r.boundMs(), r.staleReads(), r.readYourWritesViolations(),
+          r.staleEntries(), r.cachedEntries(), all);
+    }
+  }
+
+  private Process faults(long t0, long runMs, RedissonClient admin, RedisServer redis, PgNode replica, Process sidecar, Path yaml,
+      int httpPort) throws Exception {
+    at(t0, runMs * 8 / 100, "FLUSHALL", () -> admin.getKeys().flushall());
+    at(t0, runMs * 14 / 100, "redis kill", redis::kill);
+    at(t0, runMs * 19 / 100, "redis restart", redis::restart);
+    at(t0, runMs * 24 / 100, "replica apply delay 2s",
+        () -> replica.execute("ALTER SYSTEM SET recovery_min_apply_delay = '2s'", "SELECT pg_reload_conf()"));
+    at(t0, runMs * 36 / 100, "delayed replica killed", replica::kill);
+    at(t0, runMs * 40 / 100, "redis kill", redis::kill);
+    Process dead = sidecar;
+    at(t0, runMs * 42 / 100, "sidecar SIGKILL while Redis is down", () -> {
+      sidecarDownSince = System.currentTimeMillis();
+      dead.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    });
+    at(t0, runMs * 46 / 100, "redis restart", redis::restart);
+    Process[] next = new Process[1];
+    at(t0, runMs * 48 / 100, "sidecar restart", () -> next[0] = startSidecar(yaml, httpPort));
+    long down = System.currentTimeMillis() - sidecarDownSince;
+    longestSidecarOutageMs.accumulateAndGet(down, Math::max);
+    sidecarDownSince = 0;
+    return next[0];
+  }
+
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private void at(long t0, long offsetMs, String what, Step step) throws Exception {
+    long wait = t0 + offsetMs - System.currentTimeMillis();
+    if (wait > 0) Thread.sleep(wait);
+    step.run();
+    log.add(String.format("%6d ms %s", System.currentTimeMillis() - t0, what));
+  }
+
+  private Process startSidecar(Path yaml, int httpPort) throws Exception {
+    Process p = java(List.of("dev.shardline.cdc.Main", "cdc", "--config", yaml.toString()), dir.resolve("sidecar.log").toFile());
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (!p.isAlive()) throw new IllegalStateException("the sidecar exited; see " + dir.resolve("sidecar.log"));
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+            .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) return p;
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("the sidecar was not ready within 60 s; see " + dir.resolve("sidecar.log"));
+  }
+
+  private void sampleLag(int httpPort) {
+    while (true) {
+      try {
+        Thread.sleep(250);
+        if (sidecarDownSince != 0) continue;
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+            .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+        r.body().lines().filter(l -> l.startsWith("shardline_cdc_lag_ms")).forEach(l -> {
+          long v = (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+          maxLagMs.accumulateAndGet(v, Math::max);
+        });
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        // the sidecar is restarting
+      }
+    }
+  }
+
+  private static Process java(List<String> args, File logFile) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-XX:TieredStopAtLevel=1", "-Dconsistency.positions=" + System.getProperty("consistency.positions", "true"),
+        "-cp", System.getProperty("java.class.path")));
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile)).start();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
