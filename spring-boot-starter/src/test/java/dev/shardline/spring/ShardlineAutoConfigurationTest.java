@@ -68,8 +68,14 @@ class ShardlineAutoConfigurationTest {
     }
 
     @Override
-    public <T> void put(CacheKey key, T value) {
+    public <T> boolean put(CacheKey key, T value) {
       map.put(key, value);
+      return true;
+    }
+
+    @Override
+    public <T> boolean put(CacheKey key, T value, dev.shardline.cache.SourcePosition committedAt) {
+      return put(key, value);
     }
 
     @Override
