@@ -63,7 +63,12 @@ record PlanFacts(List<Scan> scans, List<Modify> modifies, List<String> expressio
       if ("ModifyTable".equals(type)) {
         List<String> written = new ArrayList<>();
         JsonNode children = n.get("Plans");
-        if (children != null && children.size() > 0) collect(children.get(0).get("Output"), written);
+        // The rows written come from the outer child; InitPlans and SubPlans are listed beside it.
+        if (children != null) {
+          for (JsonNode c : children) {
+            if ("Outer".equals(c.path("Parent Relationship").asText())) collect(c.get("Output"), written);
+          }
+        }
         List<String> arbiters = new ArrayList<>();
         collect(n.get("Conflict Arbiter Indexes"), arbiters);
         modifies.add(new Modify(n.path("Operation").asText(), rel, n.path("Alias").asText(rel), written, arbiters,

@@ -26,6 +26,7 @@ public final class SqlAnalyzer {
   /** Settings a statement may not change: they alter name resolution, lexing, identity or Shardline's own state. */
   private static final Set<String> PINNED_SETTINGS = Set.of("search_path", "role", "session_authorization",
       "standard_conforming_strings", "client_encoding", "names", "row_security", "schema", "session", "plan_cache_mode",
+      "authorization",
       "backslash_quote", "escape_string_warning");
 
   private final TableRules rules;

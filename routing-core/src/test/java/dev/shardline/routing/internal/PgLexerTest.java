@@ -93,4 +93,13 @@ class PgLexerTest {
         "tenant_id")).isNull();
     assertThat(Exprs.equality(Exprs.lexPlan("(x.tenant_id = $1)"), "o", "orders", "tenant_id")).isNull();
   }
+
+  @Test
+  void valuesRows_subqueryElement_isNoSource() throws Exception {
+    SqlText s = SqlText.of("INSERT INTO orders (tenant_id, id, amount) VALUES (?, 3003, 1), ((SELECT ?), 3004, 1)");
+    List<List<List<Token>>> rows = s.valuesRows();
+    assertThat(rows).hasSize(2);
+    assertThat(Exprs.source(rows.get(0).get(0))).isEqualTo(KeyRef.param(0));
+    assertThat(Exprs.source(rows.get(1).get(0))).isNull();
+  }
 }
