@@ -37,6 +37,8 @@ class DashboardMetricsTest {
   private static final Pattern BUILDER = Pattern.compile(
       "\\b(Counter|Timer|Gauge|DistributionSummary)\\.builder\\(\\s*\"([a-z][a-z0-9_.]*)\"([^;]*);", Pattern.DOTALL);
   private static final Pattern GAUGE_HELPER = Pattern.compile("\\bgauge\\(\\s*\"([a-z][a-z0-9_.]*)\"");
+  /** cache-aside registers its counters through counter(registry, cacheName, "meter.name", description). */
+  private static final Pattern COUNTER_HELPER = Pattern.compile("\\bcounter\\(\\s*\\w+\\s*,\\s*\\w+\\s*,\\s*\"([a-z][a-z0-9_.]*)\"");
   private static final Pattern BASE_UNIT = Pattern.compile("\\.baseUnit\\(\\s*\"([^\"]+)\"");
   private static final Pattern SELECTOR = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*\\{");
   private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)");
@@ -81,6 +83,11 @@ class DashboardMetricsTest {
         default -> io.micrometer.core.instrument.DistributionSummary.builder(name).baseUnit(baseUnit)
             .publishPercentileHistogram(chain.contains("publishPercentileHistogram")).register(r);
       }
+    }
+    Matcher c = COUNTER_HELPER.matcher(source);
+    while (c.find()) {
+      meters.add(c.group(1));
+      Counter.builder(c.group(1)).register(r);
     }
     Matcher g = GAUGE_HELPER.matcher(source);
     while (g.find()) {
