@@ -88,7 +88,7 @@ class TenantIsolationIT {
           String t = tenant(rnd.nextInt(TENANTS));
           long id = 100_000 + 1 + rnd.nextInt(IDS);
           try {
-            List<String> owners = op(rnd.nextInt(15), t, id, unkeyedAttempts, rejectedUnkeyed, rnd);
+            List<String> owners = op(rnd.nextInt(16), t, id, unkeyedAttempts, rejectedUnkeyed, rnd);
             rowsSeen.addAndGet(owners.size());
             for (String o : owners) if (!o.equals(t)) violations.add(t + " saw " + o);
           } catch (SQLException e) {
@@ -162,6 +162,8 @@ class TenantIsolationIT {
           return out;
         }
       }
+      case 15: // self-join, both references keyed through the join condition
+        return query("SELECT p.status FROM orders o JOIN orders p ON p.tenant_id = o.tenant_id AND p.id = o.id WHERE o.tenant_id = ? AND o.id = ?", t, id);
       case 14: // a key on one reference does not cover another: must be rejected
         unkeyed.incrementAndGet();
         try {

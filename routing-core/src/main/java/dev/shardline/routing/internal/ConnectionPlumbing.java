@@ -2,7 +2,6 @@ package dev.shardline.routing.internal;
 
 import java.sql.Array;
 import java.sql.Blob;
-import java.sql.CallableStatement;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.sql.Clob;

@@ -8,13 +8,11 @@ import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -24,22 +22,12 @@ import java.util.concurrent.TimeUnit;
  * exactly one shard primary. Reads outside transactions go to replicas and move to another replica
  * or the primary when one fails.
  */
-final class RoutingConnection extends ConnectionPlumbing {
-  private final Engine engine;
-  private final HeldConnections held;
-  private boolean autoCommit = true;
-  private boolean autoCommitAfterTx;
+final class RoutingConnection extends TransactionalConnection {
   private boolean closed;
-  private int txShard = -1;
-  private boolean txWrote;
-  private Set<String> txTenants;
   private Connection scatterConn;
-  /** Why the open transaction can only be rolled back (a failed statement, a lost connection), or null. */
-  private SQLException txFailure;
 
   RoutingConnection(Engine engine) {
-    this.engine = engine;
-    this.held = new HeldConnections(engine);
+    super(engine);
   }
 
   Engine engine() {
@@ -226,31 +214,6 @@ final class RoutingConnection extends ConnectionPlumbing {
     }
   }
 
-  private Connection txPrimary(String what) throws SQLException {
-    int s = txShard;
-    if (s < 0 && Tenants.current() != null) s = engine.shardIndexOf(Tenants.current());
-    if (s < 0) {
-      throw new SQLException(what + " before the transaction's first statement: Shardline does not know the shard yet. "
-          + "Run a statement first, or set the tenant with Tenants.run(tenantId, ...).", "25000");
-    }
-    if (!autoCommit) txShard = s;
-    return physical(engine.shard(s).primary);
-  }
-
-  /** Returns this logical connection's physical connection to {@code pool}, borrowing it on first use. */
-  Connection physical(EndpointPool pool) throws SQLException {
-    return held.get(pool, autoCommit, holdability);
-  }
-
-  /** Gives up a failed connection; a primary lost inside the transaction fails the transaction. */
-  private void drop(EndpointPool pool, SQLException cause) {
-    held.drop(pool, cause);
-    if (pool.isPrimary() && txShard == pool.shardIndex && !autoCommit && txFailure == null) {
-      txFailure = new SQLException("the connection to " + pool.id() + " was lost inside the transaction; none of it can commit",
-          "08006", cause);
-    }
-  }
-
   private static boolean isClosedQuietly(Connection c) {
     try {
       return c.isClosed();
@@ -305,135 +268,6 @@ final class RoutingConnection extends ConnectionPlumbing {
   @Override
   void checkOpen() throws SQLException {
     if (closed) throw new SQLException("connection is closed", "08003");
-  }
-
-  // ---- transactions ----
-
-  @Override
-  public void setAutoCommit(boolean on) throws SQLException {
-    checkOpen();
-    if (on == autoCommit) return;
-    if (on) commit();
-    autoCommit = on;
-    autoCommitAfterTx = false;
-  }
-
-  @Override
-  public boolean getAutoCommit() throws SQLException {
-    checkOpen();
-    return autoCommit;
-  }
-
-  @Override
-  public void commit() throws SQLException {
-    checkOpen();
-    if (autoCommit) throw new SQLException("Cannot commit when autoCommit is enabled.", "25P01");
-    if (txFailure != null) {
-      SQLException cause = txFailure;
-      try {
-        rollbackHeld();
-      } finally {
-        endTransaction();
-      }
-      throw new SQLException("The transaction was rolled back, not committed: an earlier statement in it failed ("
-          + cause.getMessage() + ")", cause.getSQLState() != null && cause.getSQLState().startsWith("08") ? "08006" : "40000", cause);
-    }
-    try {
-      if (txShard >= 0) {
-        Connection c = held.peek(engine.shard(txShard).primary.id);
-        if (c != null) c.commit();
-        if (txWrote) {
-          engine.writes().record(WriteTracker.shardKey(txShard));
-          if (txTenants != null) txTenants.forEach(engine.writes()::record);
-        }
-      }
-    } finally {
-      endTransaction();
-    }
-  }
-
-  @Override
-  public void rollback() throws SQLException {
-    checkOpen();
-    if (autoCommit) throw new SQLException("Cannot rollback when autoCommit is enabled.", "25P01");
-    try {
-      rollbackHeld();
-    } finally {
-      endTransaction();
-    }
-  }
-
-  private void rollbackHeld() throws SQLException {
-    held.forEach((id, c) -> {
-      if (!engine.endpoint(id).isPrimary()) return;
-      try {
-        if (!c.getAutoCommit()) c.rollback();
-      } catch (SQLException e) {
-        drop(engine.endpoint(id), e);
-      }
-    });
-  }
-
-  private void endTransaction() {
-    txFailure = null;
-    txShard = -1;
-    txWrote = false;
-    txTenants = null;
-    if (autoCommitAfterTx) {
-      autoCommit = true;
-      autoCommitAfterTx = false;
-    }
-  }
-
-  @Override
-  public Savepoint setSavepoint() throws SQLException {
-    return txPrimary("setSavepoint()").setSavepoint();
-  }
-
-  @Override
-  public Savepoint setSavepoint(String name) throws SQLException {
-    return txPrimary("setSavepoint()").setSavepoint(name);
-  }
-
-  @Override
-  public void rollback(Savepoint savepoint) throws SQLException {
-    txPrimary("rollback(savepoint)").rollback(savepoint);
-    // The server's own state is back to the savepoint; a lost connection cannot be undone that way.
-    if (txFailure != null && !"08006".equals(txFailure.getSQLState())) txFailure = null;
-  }
-
-  @Override
-  public void releaseSavepoint(Savepoint savepoint) throws SQLException {
-    txPrimary("releaseSavepoint()").releaseSavepoint(savepoint);
-  }
-
-  @Override
-  public void setTransactionIsolation(int level) throws SQLException {
-    checkOpen();
-    if (txShard >= 0) throw new SQLException("Cannot change transaction isolation level in the middle of a transaction.", "25001");
-    held.isolation = level;
-    held.forEach((id, c) -> c.setTransactionIsolation(level));
-  }
-
-  @Override
-  public int getTransactionIsolation() throws SQLException {
-    checkOpen();
-    return held.isolation >= 0 ? held.isolation : Connection.TRANSACTION_READ_COMMITTED;
-  }
-
-  @Override
-  public void setReadOnly(boolean ro) throws SQLException {
-    checkOpen();
-    held.readOnly = ro;
-    held.forEach((id, c) -> {
-      if (engine.endpoint(id).isPrimary()) c.setReadOnly(ro);
-    });
-  }
-
-  @Override
-  public boolean isReadOnly() throws SQLException {
-    checkOpen();
-    return held.readOnly;
   }
 
   /** Stored-procedure calls run on the primary of the context tenant's shard (or the default shard). */
