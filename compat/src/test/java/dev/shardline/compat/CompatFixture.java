@@ -26,6 +26,13 @@ final class CompatFixture {
         broadcast: [currencies]
       buckets:
         count: 64
+      routing:
+        # Hibernate reads information_schema.sequences at start-up; that view calls these catalog-only
+        # SQL functions, which Shardline cannot see into and so refuses unless trusted (COMPATIBILITY.md).
+        trustedFunctions:
+          - information_schema._pg_numeric_precision
+          - information_schema._pg_numeric_precision_radix
+          - information_schema._pg_numeric_scale
       """;
 
   static final String DDL = """
