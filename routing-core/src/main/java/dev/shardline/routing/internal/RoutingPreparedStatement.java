@@ -174,6 +174,7 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
     List<Params> batch = this.batch;
     try {
       Map<Integer, List<Integer>> groups = conn.groupByShard(analysis, batch);
+      if (groups.size() > 1 && conn.getAutoCommit()) return parallel(batch, groups);
       int[] counts = new int[batch.size()];
       for (List<Integer> rows : groups.values()) {
         int[] part = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
@@ -194,6 +195,54 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
     } finally {
       this.batch = null;
     }
+  }
+
+  /**
+   * Auto-commit rows on several shards: fills each shard's physical batch here (routing, tenant
+   * setting and statement caches are not thread-safe), then lets {@link ShardBatchWriter} run the
+   * shards in parallel. A part that needs the tenant-restricted text runs at once, as before.
+   */
+  private int[] parallel(List<Params> batch, Map<Integer, List<Integer>> groups) throws SQLException {
+    List<ShardBatchWriter.Part> parts = new java.util.ArrayList<>();
+    int[] counts = new int[batch.size()];
+    List<List<Integer>> ranNow = new java.util.ArrayList<>();
+    for (List<Integer> rows : groups.values()) {
+      PreparedStatement filled = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
+        if (g != null) {
+          ranNow.add(rows);
+          return null;
+        }
+        PreparedStatement ps = on(c);
+        for (int r : rows) {
+          batch.get(r).applyTo(ps);
+          ps.addBatch();
+        }
+        return ps;
+      });
+      if (filled != null) parts.add(new ShardBatchWriter.Part(rows, filled));
+    }
+    if (!ranNow.isEmpty()) {
+      // Guarded parts share one physical statement: run them one after another, as the serial path does.
+      for (List<Integer> rows : ranNow) {
+        int[] part = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
+          PreparedStatement ps = g == null ? on(c) : guarded(c, g);
+          for (int r : rows) {
+            batch.get(r).applyTo(ps);
+            ps.addBatch();
+          }
+          try {
+            return ps.executeBatch();
+          } catch (BatchUpdateException e) {
+            throw remap(e, rows, counts);
+          }
+        });
+        for (int k = 0; k < rows.size() && part != null && k < part.length; k++) counts[rows.get(k)] = part[k];
+      }
+    }
+    if (parts.isEmpty()) return counts;
+    int[] out = ShardBatchWriter.execute(batch.size(), parts);
+    for (List<Integer> rows : ranNow) for (int r : rows) out[r] = counts[r];
+    return out;
   }
 
   private static BatchUpdateException remap(BatchUpdateException e, List<Integer> rows, int[] counts) {
