@@ -80,6 +80,11 @@ public final class ShardlineDataSource implements DataSource, AutoCloseable {
     return new RoutePlan(sql, e.kind() + "/" + e.target(), e.shards(), e.role(), e.reason());
   }
 
+  /** The engine behind this DataSource, for entry points of this package that bypass JDBC (COPY). */
+  dev.shardline.routing.internal.Engine engine() {
+    return engine;
+  }
+
   /** Returns the health of every endpoint: primaries and replicas, breaker states and replica lag. */
   public List<EndpointStatus> health() {
     return engine.states().stream()
