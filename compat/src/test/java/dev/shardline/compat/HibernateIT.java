@@ -12,6 +12,7 @@ import jakarta.persistence.FetchType;
 import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.ManyToOne;
+import jakarta.persistence.OneToMany;
 import jakarta.persistence.OptimisticLockException;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
@@ -49,6 +50,7 @@ class HibernateIT {
     String name;
     long balance;
     @Version int version;
+    @OneToMany(mappedBy = "account") List<Note> notes = new java.util.ArrayList<>();
 
     public Account() {}
 
@@ -183,6 +185,13 @@ class HibernateIT {
       return Hibernate.unproxy(n.account, Account.class).name;
     });
     assertThat(owner).isEqualTo("owner");
+    // A lazy collection: not loaded with its owner, loaded through Shardline on first use.
+    List<String> bodies = inTenant(tenant, s -> {
+      Account a = s.find(Account.class, 5L);
+      assertThat(Hibernate.isInitialized(a.notes)).isFalse();
+      return a.notes.stream().map(n -> n.body).toList();
+    });
+    assertThat(bodies).containsExactly("hello");
   }
 
   @Test
