@@ -206,20 +206,41 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
     List<ShardBatchWriter.Part> parts = new java.util.ArrayList<>();
     int[] counts = new int[batch.size()];
     List<List<Integer>> ranNow = new java.util.ArrayList<>();
+    try {
+      fillAndRunGuarded(batch, groups, parts, ranNow, counts);
+    } catch (SQLException | RuntimeException e) {
+      // Rows already added to a physical statement must not ride along with its next batch.
+      for (ShardBatchWriter.Part p : parts) {
+        try {
+          p.statement().clearBatch();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+    if (parts.isEmpty()) return counts;
+    int[] out = ShardBatchWriter.execute(batch.size(), parts);
+    for (List<Integer> rows : ranNow) for (int r : rows) out[r] = counts[r];
+    return out;
+  }
+
+  private void fillAndRunGuarded(List<Params> batch, Map<Integer, List<Integer>> groups, List<ShardBatchWriter.Part> parts,
+      List<List<Integer>> ranNow, int[] counts) throws SQLException {
     for (List<Integer> rows : groups.values()) {
-      PreparedStatement filled = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
+      conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
         if (g != null) {
           ranNow.add(rows);
           return null;
         }
         PreparedStatement ps = on(c);
+        parts.add(new ShardBatchWriter.Part(rows, ps));
         for (int r : rows) {
           batch.get(r).applyTo(ps);
           ps.addBatch();
         }
-        return ps;
+        return null;
       });
-      if (filled != null) parts.add(new ShardBatchWriter.Part(rows, filled));
     }
     if (!ranNow.isEmpty()) {
       // Guarded parts share one physical statement: run them one after another, as the serial path does.
@@ -239,10 +260,6 @@ final class RoutingPreparedStatement extends BaseStatement<PreparedStatement> im
         for (int k = 0; k < rows.size() && part != null && k < part.length; k++) counts[rows.get(k)] = part[k];
       }
     }
-    if (parts.isEmpty()) return counts;
-    int[] out = ShardBatchWriter.execute(batch.size(), parts);
-    for (List<Integer> rows : ranNow) for (int r : rows) out[r] = counts[r];
-    return out;
   }
 
   private static BatchUpdateException remap(BatchUpdateException e, List<Integer> rows, int[] counts) {
