@@ -102,6 +102,19 @@ class SpringJdbcIT {
     assertThat(total).isEqualTo(500);
   }
 
+  @Test
+  void batchUpdate_insertWithoutColumnList_manyTenants_allRowsWritten() throws SQLException {
+    List<Object[]> rows = new ArrayList<>();
+    for (int i = 0; i < 300; i++) rows.add(new Object[] {run + "-nc" + (i % 30), (long) i, "n" + i, 0L, 0});
+    int[] counts = jdbc.batchUpdate("INSERT INTO accounts VALUES (?, ?, ?, ?, ?)", rows);
+    assertThat(counts).hasSize(300).containsOnly(1);
+    long total = 0;
+    for (int shard = 0; shard < 2; shard++) {
+      total += Long.parseLong(CompatFixture.direct(cluster.primary(shard), "SELECT count(*) FROM accounts WHERE tenant_id LIKE '" + run + "-nc%'").get(0));
+    }
+    assertThat(total).isEqualTo(300);
+  }
+
   private String directCount(int shard) {
     try {
       return CompatFixture.direct(cluster.primary(shard), "SELECT count(*) FROM events WHERE tenant_id LIKE '" + run + "-s1%'").get(0);
