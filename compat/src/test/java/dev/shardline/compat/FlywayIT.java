@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * history table inside a transaction, which Shardline refuses as DDL on every shard cannot be one
  * transaction. Run Flyway per physical primary. Nothing is half-applied.
  */
-@WithPgCluster(primaries = 2, replicas = 0)
+// Its own cluster: Flyway refuses a non-empty schema without a history table, and the shared one holds other tests' tables.
+@WithPgCluster(primaries = 2, replicas = 0, shared = false)
 class FlywayIT {
   private final PgCluster cluster;
 
