@@ -67,6 +67,8 @@ public final class RoutingBench {
         Results.print("routing", "datasource_build_ms", buildMs);
       }
     }
+    // Two shards: routing.bulk_insert.ratio and routing.orm_point_read.ratio.
+    DropInBench.run(seconds, rounds);
   }
 
   /**

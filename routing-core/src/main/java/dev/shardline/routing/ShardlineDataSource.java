@@ -90,6 +90,11 @@ public final class ShardlineDataSource implements DataSource, AutoCloseable {
     return engine.readPosition(tenant);
   }
 
+  /** The engine behind this DataSource, for entry points of this package that bypass JDBC (COPY). */
+  dev.shardline.routing.internal.Engine engine() {
+    return engine;
+  }
+
   /** Returns the health of every endpoint: primaries and replicas, breaker states and replica lag. */
   public List<EndpointStatus> health() {
     return engine.states().stream()

@@ -75,7 +75,9 @@ final class FunctionPolicy {
       String name = t.text();
       if (t.type() == Type.IDENT && schema == null && SYNTAX.contains(name)) continue;
       if (trusted.contains(schema == null ? name : schema + "." + name) || trusted.contains(name) && schema == null) continue;
-      boolean builtin = (schema == null || schema.equals("pg_catalog")) && catalog.isSafeFunction(name);
+      // information_schema's _pg_* helpers only compute type facts (ORMs read information_schema views at start-up).
+      boolean builtin = (schema == null || schema.equals("pg_catalog")) && catalog.isSafeFunction(name)
+          || "information_schema".equals(schema) && name.startsWith("_pg_");
       if (!builtin) bad.add(schema == null ? name : schema + "." + name);
     }
     return bad;

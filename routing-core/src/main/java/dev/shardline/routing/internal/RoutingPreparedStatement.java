@@ -118,6 +118,7 @@ final class RoutingPreparedStatement extends ParameterRecorder {
     List<Params> batch = this.batch;
     try {
       Map<Integer, List<Integer>> groups = conn.groupByShard(analysis, batch);
+      if (groups.size() > 1 && conn.getAutoCommit()) return parallel(batch, groups);
       int[] counts = new int[batch.size()];
       for (List<Integer> rows : groups.values()) {
         int[] part = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
@@ -137,6 +138,71 @@ final class RoutingPreparedStatement extends ParameterRecorder {
       return counts;
     } finally {
       this.batch = null;
+    }
+  }
+
+  /**
+   * Auto-commit rows on several shards: fills each shard's physical batch here (routing, tenant
+   * setting and statement caches are not thread-safe), then lets {@link ShardBatchWriter} run the
+   * shards in parallel. A part that needs the tenant-restricted text runs at once, as before.
+   */
+  private int[] parallel(List<Params> batch, Map<Integer, List<Integer>> groups) throws SQLException {
+    List<ShardBatchWriter.Part> parts = new java.util.ArrayList<>();
+    int[] counts = new int[batch.size()];
+    List<List<Integer>> ranNow = new java.util.ArrayList<>();
+    try {
+      fillAndRunGuarded(batch, groups, parts, ranNow, counts);
+    } catch (SQLException | RuntimeException e) {
+      // Rows already added to a physical statement must not ride along with its next batch.
+      for (ShardBatchWriter.Part p : parts) {
+        try {
+          p.statement().clearBatch();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+    if (parts.isEmpty()) return counts;
+    int[] out = ShardBatchWriter.execute(batch.size(), parts);
+    for (List<Integer> rows : ranNow) for (int r : rows) out[r] = counts[r];
+    return out;
+  }
+
+  private void fillAndRunGuarded(List<Params> batch, Map<Integer, List<Integer>> groups, List<ShardBatchWriter.Part> parts,
+      List<List<Integer>> ranNow, int[] counts) throws SQLException {
+    for (List<Integer> rows : groups.values()) {
+      conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
+        if (g != null) {
+          ranNow.add(rows);
+          return null;
+        }
+        PreparedStatement ps = on(c);
+        parts.add(new ShardBatchWriter.Part(rows, ps));
+        for (int r : rows) {
+          batch.get(r).applyTo(ps);
+          ps.addBatch();
+        }
+        return null;
+      });
+    }
+    if (!ranNow.isEmpty()) {
+      // Guarded parts share one physical statement: run them one after another, as the serial path does.
+      for (List<Integer> rows : ranNow) {
+        int[] part = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
+          PreparedStatement ps = g == null ? on(c) : guarded(c, g);
+          for (int r : rows) {
+            batch.get(r).applyTo(ps);
+            ps.addBatch();
+          }
+          try {
+            return ps.executeBatch();
+          } catch (BatchUpdateException e) {
+            throw remap(e, rows, counts);
+          }
+        });
+        for (int k = 0; k < rows.size() && part != null && k < part.length; k++) counts[rows.get(k)] = part[k];
+      }
     }
   }
 
