@@ -133,6 +133,15 @@ public final class ShardStream implements AutoCloseable {
   }
 
   private void leaseTick() {
+    try {
+      checkLease();
+    } catch (RuntimeException e) {
+      // A periodic task that throws is never run again: the shard would stay down for good.
+      LOG.warn("cdc {} - lease check failed: {}", shard.name(), e.toString());
+    }
+  }
+
+  private void checkLease() {
     if (closed) return;
     boolean had = lease.held();
     boolean has = lease.refresh();
@@ -172,8 +181,9 @@ public final class ShardStream implements AutoCloseable {
     if (e == null) return;
     try {
       e.close();
-    } catch (IOException ex) {
-      LOG.warn("cdc {} - engine close failed: {}", shard.name(), ex.getMessage());
+    } catch (IOException | RuntimeException ex) {
+      // IllegalStateException when the engine already stopped on its own error (the primary went away).
+      LOG.debug("cdc {} - engine close: {}", shard.name(), ex.toString());
     }
   }
 
@@ -306,8 +316,8 @@ public final class ShardStream implements AutoCloseable {
     if (e != null) {
       try {
         e.close();
-      } catch (IOException ex) {
-        LOG.warn("cdc {} - engine close failed: {}", shard.name(), ex.getMessage());
+      } catch (IOException | RuntimeException ex) {
+        LOG.debug("cdc {} - engine close: {}", shard.name(), ex.toString());
       }
     }
     runner.shutdown();
