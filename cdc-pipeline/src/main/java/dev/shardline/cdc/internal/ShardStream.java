@@ -201,6 +201,7 @@ public final class ShardStream implements AutoCloseable {
   }
 
   private void stopEngine() {
+    if (stage != null) stage.discardQueued();
     DebeziumEngine<?> e = engine;
     if (e == null) return;
     try {

@@ -89,6 +89,17 @@ final class StoringStage implements AutoCloseable {
     }
   }
 
+  /**
+   * Drops the batches not yet started (the one being applied finishes): when this sidecar loses the
+   * shard's lease, another one may stream the shard next, and late batches from here would write
+   * older rows over its newer ones. The dropped batches come again from the stored offset.
+   */
+  synchronized void discardQueued() {
+    for (Pending p : queue) queuedEvents -= p.batch().events().size();
+    queue.clear();
+    notifyAll();
+  }
+
   /** Forgets an earlier failure: a new engine resumes from the stored offset. */
   void reset() {
     failure = null;
