@@ -43,6 +43,7 @@ public final class ShardStream implements AutoCloseable {
   private final RecordConverter converter;
   private final CdcMetrics.Shard metrics;
   private final SinkChain chain;
+  private final StoringStage stage; // null when no sink stores offsets (Debezium's offsets file)
   private final SlotHealth slot;
   private final SourceAdmin admin;
   private final ShardLease lease;
@@ -81,10 +82,22 @@ public final class ShardStream implements AutoCloseable {
     this.metrics = metrics.forShard(shard.name(), this);
     AnalyticsSink deadLetterStore = sinks.stream().filter(x -> x instanceof PostgresAnalyticsSink).map(x -> (AnalyticsSink) x).findFirst()
         .or(() -> sinks.stream().filter(x -> x instanceof AnalyticsSink).map(x -> (AnalyticsSink) x).findFirst()).orElse(null);
-    this.chain = new SinkChain(shard.name(), sinks, this.metrics, () -> closed, policy, (sink, e, error) -> {
+    SinkChain.DeadLetters deadLetters = (sink, e, error) -> {
       if (deadLetterStore == null) throw new ShardlineCdcException("cdc " + shard.name() + " - no analytics sink holds a dead-letter table");
       deadLetterStore.deadLetter(sink, e, error);
-    });
+    };
+    // The offset-storing sinks (and the observers after them) run on their own thread, so the cache
+    // is invalidated for the next batch while the analytics store commits this one.
+    int firstStoring = 0;
+    while (firstStoring < sinks.size() && !sinks.get(firstStoring).storesOffsets()) firstStoring++;
+    if (firstStoring == sinks.size()) {
+      this.chain = new SinkChain(shard.name(), sinks, this.metrics, () -> closed, policy, deadLetters);
+      this.stage = null;
+    } else {
+      this.chain = new SinkChain(shard.name(), sinks.subList(0, firstStoring), this.metrics, () -> closed, policy, deadLetters);
+      this.stage = new StoringStage(shard.name(), new SinkChain(shard.name(), sinks.subList(firstStoring, sinks.size()), this.metrics,
+          () -> closed, policy, deadLetters), Math.max(8192, cdc.maxBatchSize() * 4), () -> closed);
+    }
     this.slot = new SlotHealth(shard, cdc.slotName(shard.name()));
     SinkOffsetStore.register(engineName, this::resumeOffset);
   }
@@ -100,24 +113,35 @@ public final class ShardStream implements AutoCloseable {
 
   /** True while the engine streams and no sink is failing the current batch. */
   public boolean healthy() {
-    return streaming && chain.failing() == null;
+    return streaming && sinkFailing() == null;
   }
 
   /** Returns why the shard does not advance: a failing sink, or the engine's last error; {@code null} when healthy. */
   public String lastError() {
-    String f = chain.failing();
+    String f = sinkFailing();
     return f != null ? f : lastError;
   }
 
   /** True once a sink dead-lettered a change of this shard. */
   public boolean degraded() {
-    return chain.degraded() != null;
+    return sinkDegraded() != null;
+  }
+
+  private String sinkFailing() {
+    String f = chain.failing();
+    return f != null || stage == null ? f : stage.chain().failing();
+  }
+
+  private String sinkDegraded() {
+    String d = chain.degraded();
+    String s = stage == null ? null : stage.chain().degraded();
+    return d == null ? s : s == null ? d : d + "; " + s;
   }
 
   /** Returns {@code streaming}, {@code standby: …} or {@code down: …} with the reason. */
   public String state() {
-    if (healthy()) return chain.degraded() == null ? "streaming" : "streaming (degraded: " + chain.degraded() + ")";
-    if (standby && chain.failing() == null) return "standby: " + lastError;
+    if (healthy()) return sinkDegraded() == null ? "streaming" : "streaming (degraded: " + sinkDegraded() + ")";
+    if (standby && sinkFailing() == null) return "standby: " + lastError;
     return "down: " + (lastError() == null ? "starting" : lastError());
   }
 
@@ -133,6 +157,15 @@ public final class ShardStream implements AutoCloseable {
   }
 
   private void leaseTick() {
+    try {
+      checkLease();
+    } catch (RuntimeException e) {
+      // A periodic task that throws is never run again: the shard would stay down for good.
+      LOG.warn("cdc {} - lease check failed: {}", shard.name(), e.toString());
+    }
+  }
+
+  private void checkLease() {
     if (closed) return;
     boolean had = lease.held();
     boolean has = lease.refresh();
@@ -168,18 +201,21 @@ public final class ShardStream implements AutoCloseable {
   }
 
   private void stopEngine() {
+    if (stage != null) stage.discardQueued();
     DebeziumEngine<?> e = engine;
     if (e == null) return;
     try {
       e.close();
-    } catch (IOException ex) {
-      LOG.warn("cdc {} - engine close failed: {}", shard.name(), ex.getMessage());
+    } catch (IOException | RuntimeException ex) {
+      // IllegalStateException when the engine already stopped on its own error (the primary went away).
+      LOG.debug("cdc {} - engine close: {}", shard.name(), ex.toString());
     }
   }
 
   private synchronized void startEngine() {
     if (closed || engineRunning || !lease.held()) return;
     engineRunning = true;
+    if (stage != null) stage.reset();
     engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
         .using(EngineProperties.of(shard, cdc, engineName, offsetsFile))
         .using(new DebeziumEngine.ConnectorCallback() {
@@ -238,14 +274,24 @@ public final class ShardStream implements AutoCloseable {
     Map<String, ?> offset = last.sourceOffset();
     ChangeBatch batch = new ChangeBatch(shard.name(), events, toJson(offset), RecordConverter.position(offset),
         RecordConverter.isSnapshotOffset(offset));
-    chain.deliver(batch, i -> new ChangeBatch(shard.name(), List.of(events.get(i)), toJson(eventOffsets.get(i)),
-        RecordConverter.position(eventOffsets.get(i)), RecordConverter.isSnapshotOffset(eventOffsets.get(i))));
+    java.util.function.IntFunction<ChangeBatch> single = i -> new ChangeBatch(shard.name(), List.of(events.get(i)),
+        toJson(eventOffsets.get(i)), RecordConverter.position(eventOffsets.get(i)), RecordConverter.isSnapshotOffset(eventOffsets.get(i)));
+    chain.deliver(batch, single);
+    Runnable applied = () -> {
+      synchronized (this) {
+        backoffMs = MIN_BACKOFF_MS;
+      }
+      progress(events, offset, now);
+    };
+    if (stage == null) {
+      applied.run();
+    } else {
+      stage.submit(batch, single, applied);
+    }
+    // Marking records processed lets the engine commit, but the slot is confirmed from the offsets
+    // the sinks stored (SinkOffsetStore), so a batch still in the stage is not confirmed.
     for (RecordChangeEvent<SourceRecord> r : records) committer.markProcessed(r);
     committer.markBatchFinished();
-    synchronized (this) {
-      backoffMs = MIN_BACKOFF_MS;
-    }
-    progress(events, offset, now);
   }
 
   private void progress(List<ChangeEvent> events, Map<String, ?> offset, long now) {
@@ -306,8 +352,8 @@ public final class ShardStream implements AutoCloseable {
     if (e != null) {
       try {
         e.close();
-      } catch (IOException ex) {
-        LOG.warn("cdc {} - engine close failed: {}", shard.name(), ex.getMessage());
+      } catch (IOException | RuntimeException ex) {
+        LOG.debug("cdc {} - engine close: {}", shard.name(), ex.toString());
       }
     }
     runner.shutdown();
@@ -316,6 +362,7 @@ public final class ShardStream implements AutoCloseable {
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
     }
+    if (stage != null) stage.close();
     streaming = false;
     lease.close();
     SinkOffsetStore.unregister(engineName);

@@ -20,6 +20,14 @@ import org.apache.kafka.connect.util.Callback;
  * transaction as their rows, and writes nothing: the sinks already stored it before Debezium asks.
  * That makes offset and data one atomic unit, so a crash can replay a batch but never skip one.
  *
+ * <p>Every read returns the sinks' offset <em>as of now</em>, not as of the engine's start: Debezium's
+ * PostgreSQL task confirms the replication slot from this store. After each offset commit the engine
+ * calls {@code PostgresConnectorTask.commit()}, whose next {@code poll()} reads the offsets back from
+ * the store ({@code performCommit} → {@code getPreviousOffsets}) and flushes their {@code lsn_commit}
+ * to the slot. So the slot's {@code confirmed_flush_lsn} follows exactly what every offset-storing
+ * sink has durably stored, never more. (A value cached at start kept the slot at the resume
+ * position forever, and at nothing on a first start.)
+ *
  * <p>Debezium instantiates this class by name; {@link #register} hands it the offset source of
  * the engine named in the property {@value #ENGINE_PROPERTY}.
  */
@@ -28,7 +36,7 @@ public final class SinkOffsetStore implements OffsetBackingStore {
   private static final Map<String, Supplier<Optional<String>>> SOURCES = new ConcurrentHashMap<>();
 
   private String engine;
-  private volatile String offsetJson;
+  private volatile Supplier<Optional<String>> source;
 
   /** Makes {@code source} the offset source of engine {@code engine}. */
   public static void register(String engine, Supplier<Optional<String>> source) {
@@ -46,9 +54,9 @@ public final class SinkOffsetStore implements OffsetBackingStore {
 
   @Override
   public void start() {
-    Supplier<Optional<String>> source = SOURCES.get(engine);
-    if (source == null) throw new IllegalStateException("no offset source registered for engine '" + engine + "'");
-    offsetJson = source.get().orElse(null);
+    Supplier<Optional<String>> s = SOURCES.get(engine);
+    if (s == null) throw new IllegalStateException("no offset source registered for engine '" + engine + "'");
+    source = s;
   }
 
   @Override
@@ -56,11 +64,15 @@ public final class SinkOffsetStore implements OffsetBackingStore {
     // nothing held
   }
 
-  /** Returns the stored offset for every key asked: one engine streams exactly one partition. */
+  /**
+   * Returns the offset the sinks hold now for every key asked (one engine streams exactly one
+   * partition); nothing when a sink has none yet.
+   */
   @Override
   public Future<Map<ByteBuffer, ByteBuffer>> get(Collection<ByteBuffer> keys) {
     Map<ByteBuffer, ByteBuffer> out = new HashMap<>();
-    String json = offsetJson;
+    Supplier<Optional<String>> s = source;
+    String json = s == null ? null : s.get().orElse(null);
     if (json != null) {
       for (ByteBuffer k : keys) out.put(k, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
     }
