@@ -98,6 +98,29 @@ class TransactionDrillIT {
   }
 
   @Test
+  void tenantContext_afterRolledBackTransaction_stillSeesItsRows() throws Exception {
+    try (Connection c = ds.getConnection()) {
+      insert(c, a, 1);
+    }
+    // The first context statement sets shardline.tenant inside the transaction; the rollback undoes it.
+    Tenants.run(a, () -> {
+      try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+        c.setAutoCommit(false);
+        s.executeUpdate("UPDATE orders SET amount = amount + 1 WHERE id = 1");
+        c.rollback();
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM orders")) {
+          rs.next();
+          assertThat(rs.getLong(1)).as("rows seen in the same logical connection after the rollback").isEqualTo(1);
+        }
+      }
+      try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM orders")) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("rows seen by the next borrower").isEqualTo(1);
+      }
+    });
+  }
+
+  @Test
   void savepoint_rollbackClearsTheFailure() throws SQLException {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);

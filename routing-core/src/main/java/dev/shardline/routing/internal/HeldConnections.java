@@ -89,9 +89,20 @@ final class HeldConnections {
         ps.setString(1, tenant);
         ps.execute();
       }
-      engine.physicalTenant().put(physical, tenant);
+      // Settings are transactional: one made inside a transaction is undone by its rollback, so only
+      // this transaction may rely on it (forgetTenants() at its end); outside one it holds for good.
+      if (c.getAutoCommit()) {
+        engine.physicalTenant().put(physical, tenant);
+      } else {
+        engine.physicalTenant().invalidate(physical);
+      }
     }
     settingTenant[pool.id] = tenant;
+  }
+
+  /** Forgets what the held connections' tenant setting holds: a transaction ended, and a rollback may have undone it. */
+  void forgetTenants() {
+    java.util.Arrays.fill(settingTenant, null);
   }
 
   /** Gives up the connection to {@code pool} after a failure; the pool evicts a broken one. */
@@ -117,6 +128,8 @@ final class HeldConnections {
       if (c == null) continue;
       held[i] = null;
       try {
+        // The pool rolls back an open transaction on return, which may undo a tenant setting made in it.
+        if (!c.isClosed() && !c.getAutoCommit()) engine.physicalTenant().invalidate(physicalOf(c));
         if (sessionSql != null && !c.isClosed()) {
           try (Statement st = c.createStatement()) {
             st.execute("RESET ALL");

@@ -202,6 +202,7 @@ final class RoutingConnection extends TransactionalConnection {
       case "ROLLBACK", "ABORT" -> {
         if (a.sql().toUpperCase(java.util.Locale.ROOT).contains(" TO ")) {
           T out = body.run(txPrimary("ROLLBACK TO SAVEPOINT"), null);
+          held.forgetTenants();
           if (txFailure != null && !"08006".equals(txFailure.getSQLState())) txFailure = null;
           return out;
         }

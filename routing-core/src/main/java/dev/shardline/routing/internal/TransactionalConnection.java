@@ -117,7 +117,12 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
     });
   }
 
-  private void endTransaction() {
+  void endTransaction() {
+    held.forgetTenants();
+    endTransactionState();
+  }
+
+  private void endTransactionState() {
     txFailure = null;
     txShard = -1;
     txWrote = false;
@@ -141,6 +146,7 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
   @Override
   public void rollback(Savepoint savepoint) throws SQLException {
     txPrimary("rollback(savepoint)").rollback(savepoint);
+    held.forgetTenants();
     // The server's own state is back to the savepoint; a lost connection cannot be undone that way.
     if (txFailure != null && !"08006".equals(txFailure.getSQLState())) txFailure = null;
   }
