@@ -180,7 +180,7 @@ public final class ConsistencyRun {
   }
 
   private Process startSidecar(Path yaml, int httpPort) throws Exception {
-    Process p = java(List.of("dev.shardline.cdc.Main", "cdc", "--config", yaml.toString()), dir.resolve("sidecar.log").toFile());
+    Process p = java(List.of("dev.shardline.cdc.cli.Main", "cdc", "--config", yaml.toString()), dir.resolve("sidecar.log").toFile());
     long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline) {
       if (!p.isAlive()) throw new IllegalStateException("the sidecar exited; see " + dir.resolve("sidecar.log"));

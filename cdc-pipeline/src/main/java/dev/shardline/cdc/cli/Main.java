@@ -3,7 +3,7 @@ package dev.shardline.cdc.cli;
 import java.util.Arrays;
 import picocli.CommandLine;
 
-/** Process entry point of the sidecar: {@code java dev.shardline.cdc.Main cdc --config shardline.yaml}. */
+/** Process entry point of the sidecar: {@code java dev.shardline.cdc.cli.Main cdc --config shardline.yaml}. */
 public final class Main {
   private Main() {}
 
