@@ -9,7 +9,6 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -120,21 +119,7 @@ final class RoutingPreparedStatement extends ParameterRecorder {
       Map<Integer, List<Integer>> groups = conn.groupByShard(analysis, batch);
       if (groups.size() > 1 && conn.getAutoCommit()) return parallel(batch, groups);
       int[] counts = new int[batch.size()];
-      for (List<Integer> rows : groups.values()) {
-        int[] part = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
-          PreparedStatement ps = g == null ? on(c) : guarded(c, g);
-          for (int r : rows) {
-            batch.get(r).applyTo(ps);
-            ps.addBatch();
-          }
-          try {
-            return ps.executeBatch();
-          } catch (BatchUpdateException e) {
-            throw remap(e, rows, counts);
-          }
-        });
-        for (int k = 0; k < rows.size() && part != null && k < part.length; k++) counts[rows.get(k)] = part[k];
-      }
+      for (List<Integer> rows : groups.values()) runGroup(batch, rows, counts);
       return counts;
     } finally {
       this.batch = null;
@@ -188,22 +173,25 @@ final class RoutingPreparedStatement extends ParameterRecorder {
     }
     if (!ranNow.isEmpty()) {
       // Guarded parts share one physical statement: run them one after another, as the serial path does.
-      for (List<Integer> rows : ranNow) {
-        int[] part = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
-          PreparedStatement ps = g == null ? on(c) : guarded(c, g);
-          for (int r : rows) {
-            batch.get(r).applyTo(ps);
-            ps.addBatch();
-          }
-          try {
-            return ps.executeBatch();
-          } catch (BatchUpdateException e) {
-            throw remap(e, rows, counts);
-          }
-        });
-        for (int k = 0; k < rows.size() && part != null && k < part.length; k++) counts[rows.get(k)] = part[k];
-      }
+      for (List<Integer> rows : ranNow) runGroup(batch, rows, counts);
     }
+  }
+
+  /** Runs one shard's rows as one physical batch and writes their counts into {@code counts}. */
+  private void runGroup(List<Params> batch, List<Integer> rows, int[] counts) throws SQLException {
+    int[] part = conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
+      PreparedStatement ps = g == null ? on(c) : guarded(c, g);
+      for (int r : rows) {
+        batch.get(r).applyTo(ps);
+        ps.addBatch();
+      }
+      try {
+        return ps.executeBatch();
+      } catch (BatchUpdateException e) {
+        throw remap(e, rows, counts);
+      }
+    });
+    for (int k = 0; k < rows.size() && part != null && k < part.length; k++) counts[rows.get(k)] = part[k];
   }
 
   private static BatchUpdateException remap(BatchUpdateException e, List<Integer> rows, int[] counts) {
@@ -281,7 +269,4 @@ final class RoutingPreparedStatement extends ParameterRecorder {
     throw queryStringMethod();
   }
 
-  static Map<Integer, List<Integer>> newGroups() {
-    return new LinkedHashMap<>();
-  }
 }

@@ -213,9 +213,4 @@ public final class SqlAnalyzer {
       }
     }
   }
-
-  /** Test hook: the number of distinct statements analysed so far. */
-  long cachedCount() {
-    return cache.estimatedSize();
-  }
 }
