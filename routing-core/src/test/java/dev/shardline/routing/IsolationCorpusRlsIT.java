@@ -34,24 +34,10 @@ class IsolationCorpusRlsIT extends IsolationCorpusIT {
   ShardlineDataSource corpusDataSource() throws SQLException {
     for (PgNode p : cluster.primaries()) {
       p.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'shardline_app') THEN "
-              + "CREATE ROLE shardline_app LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$",
-          "GRANT ALL ON ALL TABLES IN SCHEMA public TO shardline_app",
-          "GRANT CREATE ON SCHEMA public TO shardline_app",
+          + "CREATE ROLE shardline_app LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$",
           "GRANT EXECUTE ON FUNCTION leak_notes() TO shardline_app");
-      try (Connection c = p.connect()) {
-        RowLevelSecurity.install(c, config.tables());
-      }
     }
-    try {
-      Path yaml = RoutingFixture.yaml(cluster, "");
-      String text = Files.readString(yaml).replace("username: postgres", "username: shardline_app")
-          .replace("routing:\n", "routing:\n  isolation: rls\n");
-      Files.writeString(yaml, text);
-      ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
-      return ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), new SimpleMeterRegistry());
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return RoutingFixture.rlsDataSource(cluster);
   }
 
   @Test

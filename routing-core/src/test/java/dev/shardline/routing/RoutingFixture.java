@@ -48,6 +48,33 @@ final class RoutingFixture {
     return ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), new SimpleMeterRegistry());
   }
 
+  /**
+   * A data source in {@code routing.isolation: rls} mode, connected as the ordinary role
+   * {@code shardline_app} (no superuser, no BYPASSRLS) after the policies are installed on every
+   * primary for the tables that exist there now.
+   */
+  static ShardlineDataSource rlsDataSource(PgCluster cluster) throws SQLException {
+    Path yaml = yaml(cluster, "");
+    ShardlineConfig plain = ShardlineConfig.fromYaml(yaml);
+    for (PgNode p : cluster.primaries()) {
+      p.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'shardline_app') THEN "
+              + "CREATE ROLE shardline_app LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$",
+          "GRANT ALL ON ALL TABLES IN SCHEMA public TO shardline_app",
+          "GRANT CREATE ON SCHEMA public TO shardline_app");
+      try (Connection c = p.connect()) {
+        RowLevelSecurity.install(c, plain.tables());
+      }
+    }
+    try {
+      Files.writeString(yaml, Files.readString(yaml).replace("username: postgres", "username: shardline_app")
+          .replace("routing:\n", "routing:\n  isolation: rls\n"));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
+    return ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), new SimpleMeterRegistry());
+  }
+
   /** Creates the test schema through Shardline itself (DDL is broadcast to every shard). */
   static void createSchema(ShardlineDataSource ds) throws SQLException {
     try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {

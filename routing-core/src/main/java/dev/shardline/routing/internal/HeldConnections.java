@@ -80,24 +80,50 @@ final class HeldConnections {
     return false;
   }
 
+  /** The statement that sets the tenant on a physical connection; its one parameter is the tenant. */
+  static final String SET_TENANT_SQL = "SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, false)";
+
   /** Makes the connection's shardline.tenant hold {@code tenant}, skipping the round trip when it already does. */
   void setTenant(EndpointPool pool, Connection c, String tenant) throws SQLException {
-    if (tenant == null || tenant.equals(settingTenant[pool.id])) return;
+    if (!needsTenant(pool, c, tenant)) return;
+    try (PreparedStatement ps = c.prepareStatement(SET_TENANT_SQL)) {
+      ps.setString(1, tenant);
+      ps.execute();
+    }
+    tenantWasSet(pool, c, tenant);
+  }
+
+  /** True when the connection's shardline.tenant may not hold {@code tenant} (non-null) yet. */
+  boolean needsTenant(EndpointPool pool, Connection c, String tenant) throws SQLException {
+    if (tenant == null || tenant.equals(settingTenant[pool.id])) return false;
+    if (tenant.equals(engine.physicalTenant().getIfPresent(physicalOf(c)))) {
+      settingTenant[pool.id] = tenant;
+      return false;
+    }
+    return true;
+  }
+
+  /** Records that a statement setting shardline.tenant to {@code tenant} succeeded on {@code c}. */
+  void tenantWasSet(EndpointPool pool, Connection c, String tenant) throws SQLException {
     Object physical = physicalOf(c);
-    if (!tenant.equals(engine.physicalTenant().getIfPresent(physical))) {
-      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, false)")) {
-        ps.setString(1, tenant);
-        ps.execute();
-      }
-      // Settings are transactional: one made inside a transaction is undone by its rollback, so only
-      // this transaction may rely on it (forgetTenants() at its end); outside one it holds for good.
-      if (c.getAutoCommit()) {
-        engine.physicalTenant().put(physical, tenant);
-      } else {
-        engine.physicalTenant().invalidate(physical);
-      }
+    // Settings are transactional: one made inside a transaction is undone by its rollback, so only
+    // this transaction may rely on it (forgetTenants() at its end); outside one it holds for good.
+    if (c.getAutoCommit()) {
+      engine.physicalTenant().put(physical, tenant);
+    } else {
+      engine.physicalTenant().invalidate(physical);
     }
     settingTenant[pool.id] = tenant;
+  }
+
+  /** Forgets what {@code c}'s shardline.tenant holds: a statement that set it failed, and its transaction undid the setting. */
+  void tenantUnknown(EndpointPool pool, Connection c) {
+    settingTenant[pool.id] = null;
+    try {
+      if (!c.isClosed()) engine.physicalTenant().invalidate(physicalOf(c));
+    } catch (SQLException e) {
+      // a closed or broken connection is evicted by the pool, and its cache entry with it (weak keys)
+    }
   }
 
   /** Forgets what the held connections' tenant setting holds: a transaction ended, and a rollback may have undone it. */

@@ -57,9 +57,14 @@ final class Params {
   }
 
   void applyTo(PreparedStatement ps) throws SQLException {
+    applyTo(ps, 0);
+  }
+
+  /** Replays the values onto {@code ps} with every index moved by {@code offset} (parameters Shardline put first). */
+  void applyTo(PreparedStatement ps, int offset) throws SQLException {
     for (int i = 0; i < count; i++) {
       Binder b = binders[i];
-      if (b != null) b.bind(ps, i + 1, values[i], extras[i]);
+      if (b != null) b.bind(ps, i + 1 + offset, values[i], extras[i]);
     }
   }
 

@@ -82,8 +82,7 @@ final class RoutingConnection extends TransactionalConnection {
       }
       long t0 = System.nanoTime();
       try {
-        held.setTenant(pool, c, r.settingTenant());
-        T out = body.run(c, r.guardedSql());
+        T out = runWithTenant(pool, c, r, body);
         pool.okTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         if (a.kind() != Kind.READ) noteWrite(r);
         return out;
@@ -103,6 +102,24 @@ final class RoutingConnection extends TransactionalConnection {
         }
       }
     }
+  }
+
+  /** Runs {@code body} with the route's tenant setting in place, carried in the statement's own round trip when it can be. */
+  private <T> T runWithTenant(EndpointPool pool, Connection c, Route r, Exec<T> body) throws SQLException {
+    String tenant = r.settingTenant();
+    if (body instanceof Exec.CarriesTenant<T> carrier && held.needsTenant(pool, c, tenant) && carrier.canCarryTenant()) {
+      T out;
+      try {
+        out = carrier.runCarryingTenant(c, r.guardedSql(), tenant);
+      } catch (SQLException | RuntimeException e) {
+        held.tenantUnknown(pool, c);
+        throw e;
+      }
+      held.tenantWasSet(pool, c, tenant);
+      return out;
+    }
+    held.setTenant(pool, c, tenant);
+    return body.run(c, r.guardedSql());
   }
 
   private EndpointPool pickReplica(Shard shard, Route r, EndpointPool exclude) {

@@ -25,6 +25,9 @@ final class RoutingPreparedStatement extends ParameterRecorder {
   private PreparedStatement guardedPs;
   private Connection guardedConn;
   private String guardedText;
+  private PreparedStatement carryingPs;
+  private Connection carryingConn;
+  private String carryingText;
 
   RoutingPreparedStatement(RoutingConnection conn, String sql, Analysis analysis, StatementShape shape) {
     super(conn, shape);
@@ -58,31 +61,103 @@ final class RoutingPreparedStatement extends ParameterRecorder {
   @Override
   public void close() throws SQLException {
     if (guardedPs != null) guardedPs.close();
+    if (carryingPs != null) carryingPs.close();
     super.close();
+  }
+
+  private enum Mode { QUERY, UPDATE, LARGE_UPDATE, EXECUTE }
+
+  /** One execution of this statement with the current parameters; it can carry a tenant switch in its round trip. */
+  private final class Single<T> implements Exec.CarriesTenant<T> {
+    private final Mode mode;
+
+    Single(Mode mode) {
+      this.mode = mode;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T run(Connection c, String guardedSql) throws SQLException {
+      PreparedStatement ps = bound(c, params, guardedSql);
+      return (T) switch (mode) {
+        case QUERY -> ps.executeQuery();
+        case UPDATE -> Integer.valueOf(ps.executeUpdate());
+        case LARGE_UPDATE -> Long.valueOf(ps.executeLargeUpdate());
+        case EXECUTE -> Boolean.valueOf(ps.execute());
+      };
+    }
+
+    @Override
+    public boolean canCarryTenant() {
+      // Several statements in one text would lose pgJDBC's cursor fetch and generated keys; DDL and
+      // the like must not run inside the implicit transaction the pair shares.
+      return shape.plain() && settings.fetchSize == 0
+          && (analysis.kind() == Analysis.Kind.READ || analysis.kind() == Analysis.Kind.WRITE);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T runCarryingTenant(Connection c, String guardedSql, String tenant) throws SQLException {
+      PreparedStatement ps = carrying(c, HeldConnections.SET_TENANT_SQL + "; " + (guardedSql == null ? sql : guardedSql));
+      ps.setString(1, tenant);
+      params.applyTo(ps, 1);
+      ps.execute();
+      // The first result is set_config's row; the application's result follows it.
+      boolean resultSet = ps.getMoreResults();
+      return (T) switch (mode) {
+        case QUERY -> {
+          if (!resultSet) throw new SQLException("No results were returned by the query.", "02000");
+          yield ps.getResultSet();
+        }
+        case UPDATE -> {
+          if (resultSet) throw new SQLException("A result was returned when none was expected.", "0100E");
+          yield Integer.valueOf(ps.getUpdateCount());
+        }
+        case LARGE_UPDATE -> {
+          if (resultSet) throw new SQLException("A result was returned when none was expected.", "0100E");
+          yield Long.valueOf(ps.getLargeUpdateCount());
+        }
+        case EXECUTE -> Boolean.valueOf(resultSet);
+      };
+    }
+  }
+
+  /** The physical statement "set the tenant; run this statement", kept like {@link #guarded}; settings are applied per use. */
+  private PreparedStatement carrying(Connection c, String text) throws SQLException {
+    if (carryingPs == null || carryingConn != c || !text.equals(carryingText) || carryingPs.isClosed()) {
+      if (carryingPs != null) carryingPs.close();
+      carryingPs = c.prepareStatement(text);
+      carryingConn = c;
+      carryingText = text;
+    }
+    carryingPs.setQueryTimeout(settings.queryTimeout);
+    carryingPs.setMaxRows(settings.maxRows);
+    last = carryingPs;
+    return carryingPs;
   }
 
   @Override
   public ResultSet executeQuery() throws SQLException {
     checkOpen();
-    return wrap(conn.execute(analysis, params, (c, g) -> bound(c, params, g).executeQuery()));
+    return wrap(conn.execute(analysis, params, new Single<ResultSet>(Mode.QUERY)));
   }
 
   @Override
   public int executeUpdate() throws SQLException {
     checkOpen();
-    return count(conn.execute(analysis, params, (c, g) -> bound(c, params, g).executeUpdate()));
+    return count(conn.execute(analysis, params, new Single<Integer>(Mode.UPDATE)));
   }
 
   @Override
   public long executeLargeUpdate() throws SQLException {
     checkOpen();
-    return countLong(conn.execute(analysis, params, (c, g) -> bound(c, params, g).executeLargeUpdate()));
+    return countLong(conn.execute(analysis, params, new Single<Long>(Mode.LARGE_UPDATE)));
   }
 
   @Override
   public boolean execute() throws SQLException {
     checkOpen();
-    Boolean b = conn.execute(analysis, params, (c, g) -> bound(c, params, g).execute());
+    Boolean b = conn.execute(analysis, params, new Single<Boolean>(Mode.EXECUTE));
     return b != null && b;
   }
 
@@ -204,14 +279,14 @@ final class RoutingPreparedStatement extends ParameterRecorder {
   @Override
   public ResultSetMetaData getMetaData() throws SQLException {
     checkOpen();
-    if (last instanceof PreparedStatement ps) return ps.getMetaData();
+    if (last instanceof PreparedStatement ps && last != carryingPs) return ps.getMetaData();
     return conn.metadataStatement(sql).getMetaData();
   }
 
   @Override
   public ParameterMetaData getParameterMetaData() throws SQLException {
     checkOpen();
-    if (last instanceof PreparedStatement ps) return ps.getParameterMetaData();
+    if (last instanceof PreparedStatement ps && last != carryingPs) return ps.getParameterMetaData();
     return conn.metadataStatement(sql).getParameterMetaData();
   }
 

@@ -26,6 +26,12 @@ record StatementShape(int type, int concurrency, int holdability, int autoKeys, 
     return new StatementShape(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY, -1, -1, null, names.clone());
   }
 
+  /** True when the statement is a plain forward-only, read-only statement without generated keys. */
+  boolean plain() {
+    return (autoKeys < 0 || autoKeys == Statement.NO_GENERATED_KEYS) && keyIndexes == null && keyNames == null
+        && holdability < 0 && type == ResultSet.TYPE_FORWARD_ONLY && concurrency == ResultSet.CONCUR_READ_ONLY;
+  }
+
   PreparedStatement prepare(Connection c, String sql) throws SQLException {
     if (autoKeys >= 0) return c.prepareStatement(sql, autoKeys);
     if (keyIndexes != null) return c.prepareStatement(sql, keyIndexes);
