@@ -20,11 +20,15 @@ public final class RedisServer implements AutoCloseable {
   private final String binary;
   private Process process;
   private redis.embedded.RedisServer embedded;
+  private final Thread shutdownHook;
 
   private RedisServer(int port, Path dir, String binary) {
     this.port = port;
     this.dir = dir;
     this.binary = binary;
+    // A test JVM that ends without close() (a failed fixture, System.exit) must not leave a server behind.
+    this.shutdownHook = new Thread(this::killQuietly, "redis-shutdown-" + port);
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   /** Starts a fresh server with no persistence. */
@@ -96,6 +100,19 @@ public final class RedisServer implements AutoCloseable {
   @Override
   public void close() {
     kill();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down; the hook runs anyway
+    }
+  }
+
+  private void killQuietly() {
+    try {
+      kill();
+    } catch (RuntimeException e) {
+      // best effort at JVM exit
+    }
   }
 
   private void awaitPort(boolean open) {
