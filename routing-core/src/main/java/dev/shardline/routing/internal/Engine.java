@@ -176,6 +176,11 @@ public final class Engine implements AutoCloseable {
     return config.buckets().shardIndexOf(tenant);
   }
 
+  /** The shard of a tenant context, read as the schema's tenant columns read it ('007' is the bigint 7). */
+  int shardOfContext(Object tenant) throws java.sql.SQLException {
+    return config.buckets().shardIndexOf(router.canonicalContext(tenant));
+  }
+
   /** Returns the read position of {@code tenant}'s shard from the last health samples (no round trip). */
   public dev.shardline.routing.ReadPosition readPosition(Object tenant) {
     Shard s = shards.get(shardIndexOf(tenant));

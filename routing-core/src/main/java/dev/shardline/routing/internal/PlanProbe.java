@@ -54,11 +54,21 @@ final class PlanProbe implements AutoCloseable {
 
   /** Returns the JSON of the generic plan of {@code sql} ({@code $n} parameters, as many as {@code params}). */
   String explain(Connection c, String sql, int params, String typeList) throws SQLException {
+    return explain(c, sql, params, typeList, "");
+  }
+
+  /**
+   * As above, with {@code shardline.tenant} holding {@code tenantStandIn} while planning: the planner
+   * evaluates {@code current_setting('shardline.tenant')::bigint} for its estimates, so the stand-in
+   * must be a valid value of the tenant column's type. It is one of Shardline's constants, never input.
+   */
+  String explain(Connection c, String sql, int params, String typeList, String tenantStandIn) throws SQLException {
+    if (!tenantStandIn.matches("[0-9a-f-]*")) throw new IllegalArgumentException("tenant stand-in must be a constant: " + tenantStandIn);
     String name = "shardline_probe_" + COUNTER.incrementAndGet();
     if (!c.getAutoCommit()) c.setAutoCommit(true);
     // Four round trips: open (constant text), PREPARE (extended protocol: one statement only), EXPLAIN, close.
     try (Statement st = c.createStatement()) {
-      st.execute("BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL " + Exprs.CONTEXT_SETTING + " = ''");
+      st.execute("BEGIN READ ONLY; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL " + Exprs.CONTEXT_SETTING + " = '" + tenantStandIn + "'");
       try {
         try (PreparedStatement prep = c.prepareStatement("PREPARE " + name + typeList + " AS " + sql)) {
           prep.execute();

@@ -86,7 +86,7 @@ final class Router {
     if (!a.keys().isEmpty()) return keyed(a, params, context, replica, null);
     if (context != null) {
       String t = canonicalContext(context);
-      int s = buckets.shardIndexOf(context);
+      int s = buckets.shardIndexOf(t);
       return new Route(Route.Target.ONE, s, replica, t, "no sharded table; tenant context " + t + " → " + shardNames.get(s), null, rls ? t : null);
     }
     int s = txShard >= 0 ? txShard : defaultShard;
@@ -96,16 +96,23 @@ final class Router {
   private Route unrestrictedRoute(Analysis a, Object context, int txShard, String reason) throws SQLException {
     metrics.unrestricted();
     LOG.warn("unrestricted statement ({}): {}", reason, abbreviate(a.sql()));
-    int s = context != null ? buckets.shardIndexOf(context) : txShard >= 0 ? txShard : defaultShard;
     String t = context == null ? null : canonicalContext(context);
+    int s = t != null ? buckets.shardIndexOf(t) : txShard >= 0 ? txShard : defaultShard;
     return new Route(Route.Target.ONE, s, false, t, "unrestricted (" + reason + ") → " + shardNames.get(s), null, rls ? t : null);
   }
 
   /** Routes a statement whose every tenant source is known; they must all be one tenant. */
   private Route keyed(Analysis a, Params params, Object context, boolean replica, String guardedSql) throws SQLException {
-    String contextKey = context == null ? null : canonicalContext(context);
+    java.util.Set<TenantType> types = tenantTypes(a);
+    String contextKey = null;
+    if (context != null) {
+      try {
+        contextKey = canonical(types, context);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidTenantValueException("tenant context: " + e.getMessage() + ". Statement: " + abbreviate(a.sql()));
+      }
+    }
     String tenant = null;
-    Object tenantValue = null;
     KeyRef first = null;
     for (KeyRef k : a.keys()) {
       if (k.context() && context == null) {
@@ -122,7 +129,7 @@ final class Router {
       }
       String t;
       try {
-        t = TenantHash.canonical(v);
+        t = canonical(types, v);
       } catch (IllegalArgumentException e) {
         throw new InvalidTenantValueException("Tenant key " + k.describe() + ": " + e.getMessage()
             + "; bind it with setString, setLong, setInt or setObject(UUID). Statement: " + abbreviate(a.sql()));
@@ -133,7 +140,6 @@ final class Router {
       }
       if (tenant == null) {
         tenant = t;
-        tenantValue = v;
         first = k;
       } else if (!tenant.equals(t)) {
         metrics.rejected("cross_tenant", a.sql());
@@ -142,17 +148,71 @@ final class Router {
             + "Split it per tenant. Statement: " + abbreviate(a.sql()));
       }
     }
-    int shard = buckets.shardIndexOf(tenantValue);
+    // By the canonical text, not the value as bound: '007' is the bigint 7 to the server.
+    int shard = buckets.shardIndexOf(tenant);
     return new Route(Route.Target.ONE, shard, replica, tenant, guardedSql != null ? "tenant context, restricted to the tenant's rows" : "tenant key",
         guardedSql, rls || a.usesContext() ? tenant : null);
   }
 
-  private static String canonicalContext(Object context) throws SQLException {
+  /** The type families of the tenant columns of the sharded tables {@code a} touches (empty when unknown). */
+  private java.util.Set<TenantType> tenantTypes(Analysis a) throws SQLException {
+    if (a.shardedTables().isEmpty()) return java.util.Set.of();
+    ShardCatalog cat = analyzer.catalog();
+    java.util.Set<TenantType> out = java.util.EnumSet.noneOf(TenantType.class);
+    for (String table : a.shardedTables()) {
+      ShardCatalog.Table t = cat.table(table);
+      out.add(t == null ? TenantType.TEXT : TenantType.ofSqlType(t.tenantType()));
+    }
+    return out;
+  }
+
+  /**
+   * The canonical text of a tenant value as the server reads it into every tenant column involved;
+   * a value that reads differently in two of them (text '007' and bigint 7) is refused.
+   */
+  private static String canonical(java.util.Set<TenantType> types, Object v) {
+    String out = null;
+    for (TenantType type : types) {
+      String c = type.canonical(v);
+      if (out == null) {
+        out = c;
+      } else if (!out.equals(c)) {
+        throw new IllegalArgumentException("the value reads as '" + out + "' in one tenant column and '" + c
+            + "' in another; spell it as the tenant id itself");
+      }
+    }
+    return out != null ? out : TenantHash.canonical(v);
+  }
+
+  /**
+   * The canonical text of a tenant context where no statement names the tables: as the schema's
+   * tenant columns read it (refused if they read it differently).
+   */
+  String canonicalContext(Object context) throws SQLException {
     try {
-      return TenantHash.canonical(context);
+      return canonical(schemaTenantTypes(), context);
     } catch (IllegalArgumentException e) {
       throw new InvalidTenantValueException("tenant context: " + e.getMessage());
     }
+  }
+
+  private volatile ShardCatalog typesOf;
+  private volatile java.util.Set<TenantType> schemaTypes;
+
+  /** The type families of every sharded table's tenant column, recomputed when the catalog is reloaded (after DDL). */
+  private java.util.Set<TenantType> schemaTenantTypes() throws SQLException {
+    ShardCatalog cat = analyzer.catalog();
+    java.util.Set<TenantType> types = schemaTypes;
+    if (typesOf != cat || types == null) {
+      types = java.util.EnumSet.noneOf(TenantType.class);
+      for (String table : analyzer.rules().tenantColumns().keySet()) {
+        ShardCatalog.Table t = cat.table(table);
+        if (t != null) types.add(TenantType.ofSqlType(t.tenantType()));
+      }
+      schemaTypes = types;
+      typesOf = cat;
+    }
+    return types;
   }
 
   /** Builds the human explanation of a route for explain(). */

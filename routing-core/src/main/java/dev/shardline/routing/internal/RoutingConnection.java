@@ -312,7 +312,7 @@ final class RoutingConnection extends TransactionalConnection {
           + "it as a query the isolation rule can prove");
     }
     Object t = Tenants.current();
-    int s = txShard >= 0 ? txShard : t != null ? engine.shardIndexOf(t) : engine.defaultShard();
+    int s = txShard >= 0 ? txShard : t != null ? engine.shardOfContext(t) : engine.defaultShard();
     if (!autoCommit) txShard = s;
     return physical(engine.shard(s).primary);
   }

@@ -67,6 +67,10 @@ public final class SqlAnalyzer {
     return g.sql() == null ? null : g;
   }
 
+  TableRules rules() {
+    return rules;
+  }
+
   /** Forgets every analysis and the catalog: the schema may have changed. */
   void invalidate() {
     cache.invalidateAll();
@@ -183,14 +187,36 @@ public final class SqlAnalyzer {
     if (!calls.isEmpty()) {
       return new Analysis(sql, Kind.WRITE, java.util.List.of(), IsolationCheck.callsViolation(calls), Set.of(), Set.of(), text);
     }
-    String json = probe.withConnection(c -> explainWithTypes(c, text));
+    String standIn = tenantStandIn(text, cat);
+    String json = probe.withConnection(c -> explainWithTypes(c, text, standIn));
     PlanFacts plan = PlanFacts.parse(json);
     IsolationCheck.Verdict v = check.check(text, plan, cat);
     return new Analysis(sql, v.write() ? Kind.WRITE : Kind.READ, v.keys(), v.violation(), v.shardedTables(), v.broadcastWrites(), text);
   }
 
+  /**
+   * A planning value for {@code shardline.tenant} that the tenant columns of the sharded tables the
+   * text names (else of every sharded table) accept; "" when they disagree.
+   */
+  private String tenantStandIn(SqlText text, ShardCatalog cat) {
+    java.util.Set<TenantType> types = java.util.EnumSet.noneOf(TenantType.class);
+    for (Token t : text.tokens) {
+      String table = t.isWord() ? cat.shardedTableOf(t.text()) : null;
+      ShardCatalog.Table info = table == null ? null : cat.table(table);
+      if (info != null) types.add(TenantType.ofSqlType(info.tenantType()));
+    }
+    if (types.isEmpty()) {
+      for (String table : rules.tenantColumns().keySet()) {
+        ShardCatalog.Table info = cat.table(table);
+        if (info != null) types.add(TenantType.ofSqlType(info.tenantType()));
+      }
+    }
+    TenantType common = TenantType.common(types);
+    return common == null ? "" : common.standIn();
+  }
+
   /** EXPLAINs with untyped parameters first; a parameter whose type cannot be inferred is retried as text. */
-  private String explainWithTypes(Connection c, SqlText text) throws SQLException {
+  private String explainWithTypes(Connection c, SqlText text, String standIn) throws SQLException {
     int off = Exprs.PARAM_OFFSET;
     String body = text.forPrepare(off);
     int n = off + text.params;
@@ -200,7 +226,7 @@ public final class SqlAnalyzer {
     for (int attempt = 0; ; attempt++) {
       String typeList = "(" + String.join(",", types) + ")";
       try {
-        return probe.explain(c, body, n, typeList);
+        return probe.explain(c, body, n, typeList, standIn);
       } catch (SQLException e) {
         Matcher m = PARAM_TYPE.matcher(String.valueOf(e.getMessage()));
         if (!"42P18".equals(e.getSQLState()) || !m.find() || attempt > text.params) {

@@ -43,7 +43,7 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
 
   Connection txPrimary(String what) throws SQLException {
     int s = txShard;
-    if (s < 0 && Tenants.current() != null) s = engine.shardIndexOf(Tenants.current());
+    if (s < 0 && Tenants.current() != null) s = engine.shardOfContext(Tenants.current());
     if (s < 0) {
       throw new SQLException(what + " before the transaction's first statement: Shardline does not know the shard yet. "
           + "Run a statement first, or set the tenant with Tenants.run(tenantId, ...).", "25000");
