@@ -45,12 +45,18 @@ class TenantValueTypesIT {
   void setUp() throws Exception {
     cluster.executeOnPrimaries(
         "CREATE TABLE accounts (tenant_id bigint NOT NULL, id bigint NOT NULL, note text, PRIMARY KEY (tenant_id, id))",
-        "CREATE TABLE devices (tenant_id uuid NOT NULL, id bigint NOT NULL, note text, PRIMARY KEY (tenant_id, id))");
+        "CREATE TABLE devices (tenant_id uuid NOT NULL, id bigint NOT NULL, note text, PRIMARY KEY (tenant_id, id))",
+        "CREATE EXTENSION IF NOT EXISTS citext",
+        "CREATE TABLE handles (tenant_id citext NOT NULL, id bigint NOT NULL, PRIMARY KEY (tenant_id, id))",
+        "CREATE COLLATION IF NOT EXISTS case_blind (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+        "CREATE TABLE labels (tenant_id text COLLATE case_blind NOT NULL, id bigint NOT NULL, PRIMARY KEY (tenant_id, id))");
     Path yaml = cluster.writeShardlineYaml(Files.createTempDirectory("tenant-types").resolve("shardline.yaml"), """
         tables:
           sharded:
             accounts: tenant_id
             devices: tenant_id
+            handles: tenant_id
+            labels: tenant_id
         """);
     // String parameters typed by the server, as with stringtype=unspecified in many applications' URLs.
     Files.writeString(yaml, Files.readString(yaml).replaceAll("(primary: jdbc:postgresql://\\S+)", "$1?stringtype=unspecified"));
@@ -149,6 +155,22 @@ class TenantValueTypesIT {
         }
       });
       assertThat(note).as("context %s", context).isEqualTo("context");
+    }
+  }
+
+  @Test
+  void inexactTenantEquality_citextOrNondeterministicCollation_refused() throws Exception {
+    for (String table : List.of("handles", "labels")) {
+      for (String sql : List.of("INSERT INTO " + table + " (tenant_id, id) VALUES ('Alice', 1)",
+          "SELECT * FROM " + table + " WHERE tenant_id = 'alice'")) {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+          org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.execute(sql)).as(sql)
+              .isInstanceOf(InvalidTenantValueException.class).hasMessageContaining("case-insensitively");
+        }
+      }
+    }
+    for (int shard = 0; shard < 3; shard++) {
+      assertThat(RoutingFixture.direct(cluster.primary(shard), "SELECT count(*) FROM handles")).containsExactly("0");
     }
   }
 

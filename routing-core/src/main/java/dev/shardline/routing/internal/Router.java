@@ -161,7 +161,7 @@ final class Router {
     java.util.Set<TenantType> out = java.util.EnumSet.noneOf(TenantType.class);
     for (String table : a.shardedTables()) {
       ShardCatalog.Table t = cat.table(table);
-      out.add(t == null ? TenantType.TEXT : TenantType.ofSqlType(t.tenantType()));
+      out.add(t == null ? TenantType.TEXT : t.family());
     }
     return out;
   }
@@ -207,7 +207,7 @@ final class Router {
       types = java.util.EnumSet.noneOf(TenantType.class);
       for (String table : analyzer.rules().tenantColumns().keySet()) {
         ShardCatalog.Table t = cat.table(table);
-        if (t != null) types.add(TenantType.ofSqlType(t.tenantType()));
+        if (t != null) types.add(t.family());
       }
       schemaTypes = types;
       typesOf = cat;

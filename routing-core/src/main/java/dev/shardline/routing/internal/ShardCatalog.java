@@ -23,9 +23,15 @@ import java.util.Set;
  */
 final class ShardCatalog {
   /** One sharded table as the catalog describes it. */
-  record Table(String name, String tenantColumn, List<String> columns, String tenantType, Set<String> unsafeArbiters) {
+  record Table(String name, String tenantColumn, List<String> columns, String tenantType, boolean exactEquality,
+      Set<String> unsafeArbiters) {
     int tenantIndex() {
       return columns.indexOf(tenantColumn);
+    }
+
+    /** How tenant values read into the tenant column; {@link TenantType#INEXACT} when its equality is not exact. */
+    TenantType family() {
+      return exactEquality ? TenantType.ofSqlType(tenantType) : TenantType.INEXACT;
     }
   }
 
@@ -44,15 +50,22 @@ final class ShardCatalog {
       cat.shardedRelations.put(table, table);
       List<String> cols = new ArrayList<>();
       String type = null;
+      boolean exact = true;
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid "
+          "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+              // citext and nondeterministic (e.g. case-insensitive ICU) collations make distinct ids equal.
+              + "t.typname <> 'citext' AND COALESCE((SELECT l.collisdeterministic FROM pg_collation l WHERE l.oid = a.attcollation), true) "
+              + "FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid "
               + "WHERE r.relname = ? AND r.relkind IN ('r', 'p') AND r.relnamespace = ANY (current_schemas(false)::regnamespace[]) "
               + "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
         ps.setString(1, table);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             cols.add(rs.getString(1));
-            if (rs.getString(1).equals(e.getValue())) type = rs.getString(2);
+            if (rs.getString(1).equals(e.getValue())) {
+              type = rs.getString(2);
+              exact = rs.getBoolean(3);
+            }
           }
         }
       }
@@ -76,7 +89,7 @@ final class ShardCatalog {
           while (rs.next()) cat.shardedRelations.putIfAbsent(rs.getString(1), table);
         }
       }
-      cat.tables.put(table, new Table(table, e.getValue(), List.copyOf(cols), type == null ? "text" : type, Set.copyOf(unsafe)));
+      cat.tables.put(table, new Table(table, e.getValue(), List.copyOf(cols), type == null ? "text" : type, exact, Set.copyOf(unsafe)));
     }
     // Built-ins only, and only names no other schema redefines (an overload elsewhere could be picked instead).
     try (Statement st = c.createStatement();

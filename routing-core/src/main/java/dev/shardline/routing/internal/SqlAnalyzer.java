@@ -203,12 +203,12 @@ public final class SqlAnalyzer {
     for (Token t : text.tokens) {
       String table = t.isWord() ? cat.shardedTableOf(t.text()) : null;
       ShardCatalog.Table info = table == null ? null : cat.table(table);
-      if (info != null) types.add(TenantType.ofSqlType(info.tenantType()));
+      if (info != null) types.add(info.family());
     }
     if (types.isEmpty()) {
       for (String table : rules.tenantColumns().keySet()) {
         ShardCatalog.Table info = cat.table(table);
-        if (info != null) types.add(TenantType.ofSqlType(info.tenantType()));
+        if (info != null) types.add(info.family());
       }
     }
     TenantType common = TenantType.common(types);

@@ -24,7 +24,12 @@ enum TenantType {
   NUMERIC,
   UUID_TYPE,
   /** character(n): trailing spaces are insignificant. */
-  BPCHAR;
+  BPCHAR,
+  /**
+   * A column whose equality is not exact (citext, a nondeterministic collation): two different
+   * tenant ids can match the same rows, so no value is accepted.
+   */
+  INEXACT;
 
   private static final Pattern INTEGER_TEXT = Pattern.compile("[+-]?[0-9]+");
   private static final Pattern NUMERIC_TEXT = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
@@ -34,7 +39,7 @@ enum TenantType {
     return switch (this) {
       case INTEGER, NUMERIC -> "0";
       case UUID_TYPE -> "00000000-0000-0000-0000-000000000000";
-      case TEXT, BPCHAR -> "";
+      case TEXT, BPCHAR, INEXACT -> "";
     };
   }
 
@@ -66,6 +71,7 @@ enum TenantType {
    */
   String canonical(Object value) {
     if (!(value instanceof String s)) {
+      if (this == INEXACT) return canonical(TenantHash.canonical(value));
       if (this == UUID_TYPE && value instanceof UUID u) return u.toString();
       return TenantHash.canonical(value);
     }
@@ -87,6 +93,9 @@ enum TenantType {
         }
       }
       case UUID_TYPE -> uuid(s);
+      case INEXACT -> throw new IllegalArgumentException("the tenant column compares case-insensitively or by a nondeterministic "
+          + "collation (citext, ICU with deterministic = false), so tenant '" + s + "' could match another tenant's rows; "
+          + "make the tenant column text, a number or uuid with a deterministic collation");
     };
   }
 
