@@ -52,6 +52,10 @@ final class RoutingConnection extends TransactionalConnection {
     }
     try {
       if (a.kind() == Kind.SESSION) return session(a, body);
+      if (a.kind() == Kind.UNVERIFIABLE) {
+        String role = OwnRole.target(a);
+        if (role != null && OwnRole.isCurrent(anyPhysical(), role)) return body.run(anyPhysical(), OwnRole.NO_OP_SQL);
+      }
       Route r = engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
       return switch (r.target()) {
         case ALL_PRIMARIES -> broadcast(a, body);
@@ -115,6 +119,10 @@ final class RoutingConnection extends TransactionalConnection {
   }
 
   private void bindTransaction(Route r) throws SQLException {
+    if (r.tenantKey() != null) {
+      if (broadcastTx != null) throw BroadcastTransaction.tenantRefused(engine, r);
+      txPinned = true;
+    }
     if (txShard < 0) {
       txShard = r.shard();
     } else if (txShard != r.shard()) {
@@ -139,11 +147,8 @@ final class RoutingConnection extends TransactionalConnection {
 
   private <T> T broadcast(Analysis a, Exec<T> body) throws SQLException {
     int n = engine.shardCount();
-    if (!autoCommit && n > 1) {
-      throw new CrossShardException((a.kind() == Kind.DDL ? "DDL on declared tables" : "A write to broadcast tables")
-          + " runs on every shard and cannot be part of one transaction (it would commit on some shards only). "
-          + "Run it with auto-commit on. Statement: " + Router.abbreviate(a.sql()), SqlStates.CROSS_SHARD_TRANSACTION);
-    }
+    // Inside a transaction: on every shard primary, committed on all or none (two-phase commit).
+    if (!autoCommit && n > 1) return BroadcastTransaction.join(this, a).runEverywhere(a, body);
     T first = null;
     List<String> done = new ArrayList<>();
     for (int i = 0; i < n; i++) {
