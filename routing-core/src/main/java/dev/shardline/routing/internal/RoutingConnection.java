@@ -52,9 +52,9 @@ final class RoutingConnection extends TransactionalConnection {
     }
     try {
       if (a.kind() == Kind.SESSION) return session(a, body);
-      if (a.kind() == Kind.UNVERIFIABLE) {
-        String role = OwnRole.target(a);
-        if (role != null && OwnRole.isCurrent(anyPhysical(), role)) return body.run(anyPhysical(), OwnRole.NO_OP_SQL);
+      if (a.kind() == Kind.UNVERIFIABLE && a.text() != null && a.text().verb.equals("set")) {
+        String noOp = NoOpSettings.replacement(a, engine);
+        if (noOp != null) return body.run(anyPhysical(), noOp);
       }
       Route r = engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
       return switch (r.target()) {
@@ -279,22 +279,22 @@ final class RoutingConnection extends TransactionalConnection {
   /** Stored-procedure calls run on the primary of the context tenant's shard (or the default shard). */
   @Override
   public CallableStatement prepareCall(String sql) throws SQLException {
-    return callTarget().prepareCall(sql);
+    return callTarget(sql).prepareCall(sql);
   }
 
   @Override
   public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
-    return callTarget().prepareCall(sql, type, concurrency);
+    return callTarget(sql).prepareCall(sql, type, concurrency);
   }
 
   @Override
   public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
-    return callTarget().prepareCall(sql, type, concurrency, holdability);
+    return callTarget(sql).prepareCall(sql, type, concurrency, holdability);
   }
 
-  private Connection callTarget() throws SQLException {
+  private Connection callTarget(String sql) throws SQLException {
     checkOpen();
-    if (Tenants.unrestrictedReason() == null) {
+    if (Tenants.unrestrictedReason() == null && !tenantFreeQuery(sql)) {
       throw new dev.shardline.routing.UnverifiableStatementException("prepareCall runs a procedure or function whose body Shardline "
           + "cannot check; call it inside Tenants.unrestricted(reason, ...) (it then runs on the context tenant's shard), or write "
           + "it as a query the isolation rule can prove");
@@ -303,6 +303,19 @@ final class RoutingConnection extends TransactionalConnection {
     int s = txShard >= 0 ? txShard : t != null ? engine.shardIndexOf(t) : engine.defaultShard();
     if (!autoCommit) txShard = s;
     return physical(engine.shard(s).primary);
+  }
+
+  /**
+   * True for a query sent through prepareCall (Liquibase asks {@code select current_schema()} that
+   * way) that reads no sharded table and calls nothing Shardline distrusts: it runs like any read.
+   */
+  private boolean tenantFreeQuery(String sql) {
+    try {
+      Analysis a = engine.analyzer().analyze(sql);
+      return a.kind() == Kind.READ && a.violation() == null && !a.touchesSharded() && a.text() != null && a.text().verb.equals("select");
+    } catch (SQLException e) {
+      return false;
+    }
   }
 
   // ---- metadata and plumbing ----

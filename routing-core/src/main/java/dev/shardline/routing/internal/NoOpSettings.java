@@ -1,0 +1,102 @@
+package dev.shardline.routing.internal;
+
+import dev.shardline.routing.internal.PgLexer.Token;
+import dev.shardline.routing.internal.PgLexer.Type;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Recognises SETs of pinned settings that change nothing, which migration tools send to "restore"
+ * what they found: {@code SET [SESSION] ROLE r} where {@code r} is already the session and current
+ * role (Flyway), and {@code SET search_path} to a list that resolves to exactly the schemas the
+ * current one resolves to (Liquibase). Shardline pins both on every pooled connection, so any
+ * other value stays refused; these run as a statement that keeps the pinned value.
+ */
+final class NoOpSettings {
+  private NoOpSettings() {}
+
+  /**
+   * Returns the statement to run instead of {@code a}, or null when {@code a} is not a SET that
+   * changes nothing on any shard (asked on pooled connections of every primary, in their state).
+   */
+  static String replacement(Analysis a, Engine engine) throws SQLException {
+    SqlText t = a.text();
+    if (t == null || !t.verb.equals("set")) return null;
+    int k = 1;
+    if (t.word(k).equals("session")) k++;
+    String name = t.word(k);
+    if (!name.equals("role") && !name.equals("search_path")) return null;
+    k++;
+    if (k < t.tokens.size() && (t.tokens.get(k).is("to") || t.tokens.get(k).type() == Type.OP && t.tokens.get(k).text().equals("="))) k++;
+    List<String> values = values(t, k);
+    if (values == null || values.isEmpty()) return null;
+    if (name.equals("role")) {
+      if (values.size() != 1) return null;
+      for (int i = 0; i < engine.shardCount(); i++) {
+        try (Connection c = engine.shard(i).primary.acquire()) {
+          if (!isCurrentRole(c, values.get(0))) return null;
+        }
+      }
+      // The current role already is the session role; this keeps it so.
+      return "SET ROLE NONE";
+    }
+    for (int i = 0; i < engine.shardCount(); i++) {
+      try (Connection c = engine.shard(i).primary.acquire()) {
+        if (!sameSchemas(c, values)) return null;
+      }
+    }
+    // Pooled connections hold the default search_path; this keeps it.
+    return "SET search_path TO DEFAULT";
+  }
+
+  /** The comma-separated names or strings from token {@code k} to the end, or null if anything else is there. */
+  private static List<String> values(SqlText t, int k) {
+    List<String> out = new ArrayList<>();
+    int end = t.tokens.size();
+    if (end > k && t.tokens.get(end - 1).isPunct(';')) end--;
+    for (int i = k; i < end; i++) {
+      Token v = t.tokens.get(i);
+      boolean name = v.type() == Type.STRING || v.type() == Type.QUOTED_IDENT
+          || v.type() == Type.IDENT && !v.text().equals("none") && !v.text().equals("default") && !v.text().equals("local");
+      if ((i - k) % 2 == 0 ? !name : !v.isPunct(',')) return null;
+      if (name) out.add(v.text());
+    }
+    return (end - k) % 2 == 1 ? out : null;
+  }
+
+  private static boolean isCurrentRole(Connection c, String role) throws SQLException {
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user, session_user")) {
+      rs.next();
+      return role.equals(rs.getString(1)) && role.equals(rs.getString(2));
+    }
+  }
+
+  /** True when {@code path} resolves on {@code c} to the schemas its current search_path resolves to, in order. */
+  private static boolean sameSchemas(Connection c, List<String> path) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT current_schemas(false), current_user, ARRAY(SELECT nspname::text FROM pg_namespace)")) {
+      rs.next();
+      List<String> now = strings(rs.getArray(1));
+      String user = rs.getString(2);
+      Set<String> existing = Set.copyOf(strings(rs.getArray(3)));
+      Set<String> resolved = new LinkedHashSet<>();
+      for (String p : path) {
+        String schema = p.equals("$user") ? user : p;
+        if (existing.contains(schema)) resolved.add(schema);
+      }
+      return List.copyOf(resolved).equals(now);
+    }
+  }
+
+  private static List<String> strings(Array a) throws SQLException {
+    return a == null ? List.of() : Arrays.stream((Object[]) a.getArray()).map(String::valueOf).toList();
+  }
+}
