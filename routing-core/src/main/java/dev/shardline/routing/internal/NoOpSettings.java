@@ -27,9 +27,11 @@ final class NoOpSettings {
    * Returns the statement to run instead of {@code a}, or null when {@code a} is not a SET that
    * changes nothing on any shard (asked on pooled connections of every primary, in their state).
    */
-  static String replacement(Analysis a, Engine engine) throws SQLException {
+  static String replacement(Analysis a, Params params, Engine engine) throws SQLException {
     SqlText t = a.text();
-    if (t == null || !t.verb.equals("set")) return null;
+    if (t == null) return null;
+    if (t.verb.equals("select")) return setConfig(t, params, engine);
+    if (!t.verb.equals("set")) return null;
     int k = 1;
     if (t.word(k).equals("session")) k++;
     String name = t.word(k);
@@ -55,6 +57,36 @@ final class NoOpSettings {
     }
     // Pooled connections hold the default search_path; this keeps it.
     return "SET search_path TO DEFAULT";
+  }
+
+  /**
+   * {@code SELECT set_config('search_path', v, false|true)} (Flyway's way): a no-op when {@code v}
+   * resolves as the current search_path does; the replacement reads the setting instead.
+   */
+  private static String setConfig(SqlText t, Params params, Engine engine) throws SQLException {
+    List<Token> k = t.tokens;
+    int n = k.size() > 0 && k.get(k.size() - 1).isPunct(';') ? k.size() - 1 : k.size();
+    if (n != 9 || !k.get(1).is("set_config") || !k.get(2).isPunct('(') || k.get(3).type() != Type.STRING
+        || !k.get(3).text().equals("search_path") || !k.get(4).isPunct(',') || !k.get(6).isPunct(',')
+        || !(k.get(7).is("false") || k.get(7).is("true")) || !k.get(8).isPunct(')')) {
+      return null;
+    }
+    Token v = k.get(5);
+    Object value = v.type() == Type.STRING ? v.text() : v.type() == Type.PARAM && params != null ? params.valueAt(v.param() - 1) : null;
+    if (!(value instanceof String path)) return null;
+    List<String> values;
+    try {
+      values = values(SqlText.of(path), 0);
+    } catch (PgLexer.LexException e) {
+      return null;
+    }
+    if (values == null || values.isEmpty()) return null;
+    for (int i = 0; i < engine.shardCount(); i++) {
+      try (Connection c = engine.shard(i).primary.acquire()) {
+        if (!sameSchemas(c, values)) return null;
+      }
+    }
+    return v.type() == Type.PARAM ? "SELECT current_setting('search_path', ?::text IS NULL)" : "SELECT current_setting('search_path')";
   }
 
   /** The comma-separated names or strings from token {@code k} to the end, or null if anything else is there. */

@@ -52,8 +52,8 @@ final class RoutingConnection extends TransactionalConnection {
     }
     try {
       if (a.kind() == Kind.SESSION) return session(a, body);
-      if (a.kind() == Kind.UNVERIFIABLE && a.text() != null && a.text().verb.equals("set")) {
-        String noOp = NoOpSettings.replacement(a, engine);
+      if (a.text() != null && (a.kind() == Kind.UNVERIFIABLE || a.violation() != null) && a.shardedTables().isEmpty()) {
+        String noOp = NoOpSettings.replacement(a, params, engine);
         if (noOp != null) return body.run(anyPhysical(), noOp);
       }
       Route r = engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
