@@ -111,7 +111,10 @@ final class NoOpSettings {
     }
   }
 
-  /** True when {@code path} resolves on {@code c} to the schemas its current search_path resolves to, in order. */
+  /**
+   * True when every schema {@code path} names exists on {@code c} ({@code $user} aside) and it
+   * resolves to the schemas the current search_path resolves to, in order.
+   */
   private static boolean sameSchemas(Connection c, List<String> path) throws SQLException {
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT current_schemas(false), current_user, ARRAY(SELECT nspname::text FROM pg_namespace)")) {
@@ -121,8 +124,13 @@ final class NoOpSettings {
       Set<String> existing = Set.copyOf(strings(rs.getArray(3)));
       Set<String> resolved = new LinkedHashSet<>();
       for (String p : path) {
-        String schema = p.equals("$user") ? user : p;
-        if (existing.contains(schema)) resolved.add(schema);
+        if (p.equals("$user")) {
+          if (existing.contains(user)) resolved.add(user);
+          continue;
+        }
+        // A schema that does not exist yet could be created later; pg_temp changes where temporary names resolve.
+        if (!existing.contains(p) || p.startsWith("pg_temp") || p.startsWith("pg_toast")) return false;
+        resolved.add(p);
       }
       return List.copyOf(resolved).equals(now);
     }
