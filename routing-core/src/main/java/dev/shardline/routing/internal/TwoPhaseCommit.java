@@ -83,7 +83,10 @@ final class TwoPhaseCommit {
     Connection d = participants.get(decision);
     String decisionName = engine.shard(decision).name;
     long xid;
-    try (Statement st = d.createStatement(); ResultSet rs = st.executeQuery("SELECT txid_current()")) {
+    // The decision must be durable before any participant commits: with synchronous_commit = off a
+    // crash could lose a commit the others already followed, so this one commit waits for its flush.
+    try (Statement st = d.createStatement(); ResultSet rs = st.executeQuery("SELECT txid_current(), CASE WHEN "
+        + "current_setting('synchronous_commit') = 'off' THEN set_config('synchronous_commit', 'local', true) END")) {
       rs.next();
       xid = rs.getLong(1);
     } catch (SQLException e) {
