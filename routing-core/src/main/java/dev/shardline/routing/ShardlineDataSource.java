@@ -95,6 +95,15 @@ public final class ShardlineDataSource implements DataSource, AutoCloseable {
     return engine;
   }
 
+  /**
+   * Settles the transactions on every shard that Shardline left prepared (a process that crashed
+   * during a two-phase commit): each is committed if its decision shard committed, rolled back if
+   * it did not, and left while it is still in progress. Runs at start and every minute by itself.
+   */
+  public RecoveryReport recoverPreparedTransactions() {
+    return engine.recoverPreparedTransactions();
+  }
+
   /** Returns the health of every endpoint: primaries and replicas, breaker states and replica lag. */
   public List<EndpointStatus> health() {
     return engine.states().stream()

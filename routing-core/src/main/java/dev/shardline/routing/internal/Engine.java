@@ -39,6 +39,9 @@ public final class Engine implements AutoCloseable {
   private final ReplicaMonitor monitor;
   private final ScatterEngine scatter;
   private final int defaultShard;
+  private final TwoPhaseCommit twoPhase = new TwoPhaseCommit(this);
+  /** Settles transactions a crashed coordinator left prepared (at start, then periodically). */
+  private final java.util.concurrent.ScheduledExecutorService recovery;
 
   public Engine(ShardlineConfig config, RoutingSettings settings, MeterRegistry registry) {
     this.config = config;
@@ -61,6 +64,13 @@ public final class Engine implements AutoCloseable {
       monitor.checkAllNow();
       if (settings.isolation() == dev.shardline.routing.Isolation.RLS) checkRlsRoles();
       this.scatter = new ScatterEngine(config, shards);
+      recoverPreparedTransactions();
+      this.recovery = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "shardline-2pc-recovery");
+        t.setDaemon(true);
+        return t;
+      });
+      recovery.scheduleWithFixedDelay(this::recoverPreparedTransactions, 60, 60, java.util.concurrent.TimeUnit.SECONDS);
     } catch (RuntimeException e) {
       endpoints.forEach(EndpointPool::close);
       throw e;
@@ -238,8 +248,21 @@ public final class Engine implements AutoCloseable {
   /** The result of {@link #explain}. */
   public record Explanation(String kind, String target, List<String> shards, String role, String reason) {}
 
+  TwoPhaseCommit twoPhase() {
+    return twoPhase;
+  }
+
+  /**
+   * Settles every transaction Shardline left prepared on the shard primaries: commits those whose
+   * decision shard committed, rolls back those it did not, leaves those still in progress.
+   */
+  public dev.shardline.routing.RecoveryReport recoverPreparedTransactions() {
+    return PreparedRecovery.run(this, twoPhase);
+  }
+
   @Override
   public void close() {
+    recovery.shutdownNow();
     monitor.close();
     scatter.close();
     planProbe.close();

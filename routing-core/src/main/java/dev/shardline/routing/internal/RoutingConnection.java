@@ -52,6 +52,10 @@ final class RoutingConnection extends TransactionalConnection {
     }
     try {
       if (a.kind() == Kind.SESSION) return session(a, body);
+      if (a.text() != null && (a.kind() == Kind.UNVERIFIABLE || a.violation() != null) && a.shardedTables().isEmpty()) {
+        String noOp = NoOpSettings.replacement(a, params, engine);
+        if (noOp != null) return body.run(anyPhysical(), noOp);
+      }
       Route r = engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
       return switch (r.target()) {
         case ALL_PRIMARIES -> broadcast(a, body);
@@ -132,6 +136,10 @@ final class RoutingConnection extends TransactionalConnection {
   }
 
   private void bindTransaction(Route r) throws SQLException {
+    if (r.tenantKey() != null) {
+      if (broadcastTx != null) throw BroadcastTransaction.tenantRefused(engine, r);
+      txPinned = true;
+    }
     if (txShard < 0) {
       txShard = r.shard();
     } else if (txShard != r.shard()) {
@@ -156,11 +164,8 @@ final class RoutingConnection extends TransactionalConnection {
 
   private <T> T broadcast(Analysis a, Exec<T> body) throws SQLException {
     int n = engine.shardCount();
-    if (!autoCommit && n > 1) {
-      throw new CrossShardException((a.kind() == Kind.DDL ? "DDL on declared tables" : "A write to broadcast tables")
-          + " runs on every shard and cannot be part of one transaction (it would commit on some shards only). "
-          + "Run it with auto-commit on. Statement: " + Router.abbreviate(a.sql()), SqlStates.CROSS_SHARD_TRANSACTION);
-    }
+    // Inside a transaction: on every shard primary, committed on all or none (two-phase commit).
+    if (!autoCommit && n > 1) return BroadcastTransaction.join(this, a).runEverywhere(a, body);
     T first = null;
     List<String> done = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -291,22 +296,22 @@ final class RoutingConnection extends TransactionalConnection {
   /** Stored-procedure calls run on the primary of the context tenant's shard (or the default shard). */
   @Override
   public CallableStatement prepareCall(String sql) throws SQLException {
-    return callTarget().prepareCall(sql);
+    return callTarget(sql).prepareCall(sql);
   }
 
   @Override
   public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
-    return callTarget().prepareCall(sql, type, concurrency);
+    return callTarget(sql).prepareCall(sql, type, concurrency);
   }
 
   @Override
   public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
-    return callTarget().prepareCall(sql, type, concurrency, holdability);
+    return callTarget(sql).prepareCall(sql, type, concurrency, holdability);
   }
 
-  private Connection callTarget() throws SQLException {
+  private Connection callTarget(String sql) throws SQLException {
     checkOpen();
-    if (Tenants.unrestrictedReason() == null) {
+    if (Tenants.unrestrictedReason() == null && !tenantFreeQuery(sql)) {
       throw new dev.shardline.routing.UnverifiableStatementException("prepareCall runs a procedure or function whose body Shardline "
           + "cannot check; call it inside Tenants.unrestricted(reason, ...) (it then runs on the context tenant's shard), or write "
           + "it as a query the isolation rule can prove");
@@ -315,6 +320,19 @@ final class RoutingConnection extends TransactionalConnection {
     int s = txShard >= 0 ? txShard : t != null ? engine.shardOfContext(t) : engine.defaultShard();
     if (!autoCommit) txShard = s;
     return physical(engine.shard(s).primary);
+  }
+
+  /**
+   * True for a query sent through prepareCall (Liquibase asks {@code select current_schema()} that
+   * way) that reads no sharded table and calls nothing Shardline distrusts: it runs like any read.
+   */
+  private boolean tenantFreeQuery(String sql) {
+    try {
+      Analysis a = engine.analyzer().analyze(sql);
+      return a.kind() == Kind.READ && a.violation() == null && !a.touchesSharded() && a.text() != null && a.text().verb.equals("select");
+    } catch (SQLException e) {
+      return false;
+    }
   }
 
   // ---- metadata and plumbing ----

@@ -19,6 +19,10 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
   int txShard = -1;
   boolean txWrote;
   Set<String> txTenants;
+  /** Whether a statement for a tenant bound the open transaction to its shard. */
+  boolean txPinned;
+  /** The open transaction when it runs statements on every shard primary (committed with two-phase commit), or null. */
+  BroadcastTransaction broadcastTx;
   /** Why the open transaction can only be rolled back (a failed statement, a lost connection), or null. */
   SQLException txFailure;
 
@@ -43,7 +47,14 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
 
   Connection txPrimary(String what) throws SQLException {
     int s = txShard;
-    if (s < 0 && Tenants.current() != null) s = engine.shardOfContext(Tenants.current());
+    if (broadcastTx != null) {
+      throw new dev.shardline.routing.CrossShardException(what + " inside a transaction that runs on every shard: a savepoint "
+          + "would be on one shard only, so it is not supported there.", dev.shardline.routing.SqlStates.CROSS_SHARD_TRANSACTION);
+    }
+    if (s < 0 && Tenants.current() != null) {
+      s = engine.shardOfContext(Tenants.current());
+      txPinned = true;
+    }
     if (s < 0) {
       throw new SQLException(what + " before the transaction's first statement: Shardline does not know the shard yet. "
           + "Run a statement first, or set the tenant with Tenants.run(tenantId, ...).", "25000");
@@ -82,7 +93,9 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
           + cause.getMessage() + ")", cause.getSQLState() != null && cause.getSQLState().startsWith("08") ? "08006" : "40000", cause);
     }
     try {
-      if (txShard >= 0) {
+      if (broadcastTx != null) {
+        broadcastTx.commit();
+      } else if (txShard >= 0) {
         Connection c = held.peek(engine.shard(txShard).primary.id);
         if (c != null) c.commit();
         if (txWrote) {
@@ -125,6 +138,8 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
   private void endTransactionState() {
     txFailure = null;
     txShard = -1;
+    txPinned = false;
+    broadcastTx = null;
     txWrote = false;
     txTenants = null;
     if (autoCommitAfterTx) {

@@ -31,7 +31,7 @@ public final class DockerBackend implements PgBackend {
     "-c", "wal_level=logical", "-c", "max_wal_senders=20", "-c", "max_replication_slots=20",
     "-c", "hot_standby=on", "-c", "hot_standby_feedback=on", "-c", "wal_receiver_status_interval=1s",
     "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-    "-c", "wal_writer_delay=10ms", "-c", "max_connections=200"};
+    "-c", "wal_writer_delay=10ms", "-c", "max_connections=200", "-c", "max_prepared_transactions=32"};
   // The official image's pg_hba only admits "all" databases from the network, which excludes
   // replication connections; replicas on the container network need one more line.
   private static final String ALLOW_REPLICATION =

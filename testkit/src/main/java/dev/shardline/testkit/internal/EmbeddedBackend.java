@@ -28,6 +28,7 @@ public final class EmbeddedBackend implements PgBackend {
       Map.entry("hot_standby", "on"),
       Map.entry("hot_standby_feedback", "on"),
       Map.entry("max_connections", "200"),
+      Map.entry("max_prepared_transactions", "32"),
       Map.entry("fsync", "off"),
       Map.entry("synchronous_commit", "off"),
       Map.entry("full_page_writes", "off"),

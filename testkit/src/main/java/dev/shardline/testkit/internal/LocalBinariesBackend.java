@@ -114,6 +114,8 @@ public final class LocalBinariesBackend implements PgBackend {
         "hot_standby_feedback = on",
         "wal_receiver_status_interval = 1s",
         "max_connections = 200",
+        // Shardline commits broadcast transactions (DDL, reference tables) with two-phase commit.
+        "max_prepared_transactions = 32",
         "shared_buffers = 32MB",
         "fsync = off",
         "synchronous_commit = off",
