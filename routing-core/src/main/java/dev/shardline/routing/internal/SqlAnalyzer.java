@@ -34,6 +34,9 @@ public final class SqlAnalyzer {
   private final IsolationCheck check;
   private final Cache<String, Analysis> cache;
   private final Cache<String, Analysis> guardedCache;
+  /** Analyses of literal shapes ({@link LiteralShape#key()}), shared by the texts that differ only in values. */
+  private final Cache<String, Analysis> shapes;
+  private static final Analysis NOT_SHAREABLE = Analysis.unverifiable(null, "shape not shareable", null);
   private volatile ShardCatalog catalog;
 
   SqlAnalyzer(TableRules rules, int cacheSize, Set<String> trustedFunctions, PlanProbe probe) {
@@ -42,6 +45,7 @@ public final class SqlAnalyzer {
     this.check = new IsolationCheck(rules, new FunctionPolicy(trustedFunctions));
     this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
     this.guardedCache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+    this.shapes = Caffeine.newBuilder().maximumSize(cacheSize).build();
   }
 
   /** Returns the analysis of {@code sql}, asking the server only the first time the text is seen. */
@@ -75,6 +79,7 @@ public final class SqlAnalyzer {
   void invalidate() {
     cache.invalidateAll();
     guardedCache.invalidateAll();
+    shapes.invalidateAll();
     catalog = null;
   }
 
@@ -114,7 +119,7 @@ public final class SqlAnalyzer {
     if (verb.equals("explain")) return explain(sql, text);
     if (DML.contains(verb)) {
       if (verb.equals("select") && selectInto(text)) return Analysis.unverifiable(sql, "SELECT INTO creates a table from a query", text);
-      return planned(sql, text);
+      return sharedOrPlanned(sql, text);
     }
     if (verb.isEmpty()) return Analysis.of(sql, Kind.READ, text);
     if (verb.equals("show")) return Analysis.of(sql, Kind.READ, text);
@@ -180,7 +185,33 @@ public final class SqlAnalyzer {
     return Analysis.of(sql, Kind.DDL, text);
   }
 
-  private Analysis planned(String sql, SqlText text) throws SQLException {
+  /**
+   * Analyses a DML text through its {@link LiteralShape} when it has one: texts that differ only in
+   * spliced values share one plan probe. A shape the server or the check refuses is not used; the
+   * literal text is then analysed on its own (so a refusal names the statement as written).
+   */
+  private Analysis sharedOrPlanned(String sql, SqlText text) throws SQLException {
+    LiteralShape shape = LiteralShape.of(text);
+    if (shape == null) return planned(sql, text, null);
+    Analysis shared = shapes.getIfPresent(shape.key());
+    if (shared == null) {
+      try {
+        shared = planned(shape.sql(), SqlText.of(shape.sql()), shape.types());
+      } catch (PgLexer.LexException e) {
+        shared = NOT_SHAREABLE;
+      } catch (SQLException e) {
+        // Only the statement's own faults (syntax, types, privileges) say the shape cannot be shared.
+        String state = e.getSQLState();
+        if (state == null || !(state.startsWith("42") || state.startsWith("22") || state.startsWith("0A"))) throw e;
+        shared = NOT_SHAREABLE;
+      }
+      shapes.put(shape.key(), shared);
+    }
+    if (shared == NOT_SHAREABLE || shared.violation() != null) return planned(sql, text, null);
+    return shape.instantiate(shared, sql, text);
+  }
+
+  private Analysis planned(String sql, SqlText text, String[] paramTypes) throws SQLException {
     ShardCatalog cat = catalog();
     // Refused before the server sees it: planning alone may run a function (or fail on its privileges).
     Set<String> calls = check.disallowedCalls(text, cat);
@@ -188,7 +219,7 @@ public final class SqlAnalyzer {
       return new Analysis(sql, Kind.WRITE, java.util.List.of(), IsolationCheck.callsViolation(calls), Set.of(), Set.of(), text);
     }
     String standIn = tenantStandIn(text, cat);
-    String json = probe.withConnection(c -> explainWithTypes(c, text, standIn));
+    String json = probe.withConnection(c -> explainWithTypes(c, text, standIn, paramTypes));
     PlanFacts plan = PlanFacts.parse(json);
     IsolationCheck.Verdict v = check.check(text, plan, cat);
     return new Analysis(sql, v.write() ? Kind.WRITE : Kind.READ, v.keys(), v.violation(), v.shardedTables(), v.broadcastWrites(), text);
@@ -216,13 +247,16 @@ public final class SqlAnalyzer {
   }
 
   /** EXPLAINs with untyped parameters first; a parameter whose type cannot be inferred is retried as text. */
-  private String explainWithTypes(Connection c, SqlText text, String standIn) throws SQLException {
+  private String explainWithTypes(Connection c, SqlText text, String standIn, String[] paramTypes) throws SQLException {
     int off = Exprs.PARAM_OFFSET;
     String body = text.forPrepare(off);
     int n = off + text.params;
     String[] types = new String[n];
     Arrays.fill(types, 0, off, "text");
     Arrays.fill(types, off, n, "unknown");
+    if (paramTypes != null) {
+      for (int i = 0; i < paramTypes.length && off + i < n; i++) if (paramTypes[i] != null) types[off + i] = paramTypes[i];
+    }
     for (int attempt = 0; ; attempt++) {
       String typeList = "(" + String.join(",", types) + ")";
       try {
