@@ -101,6 +101,26 @@ class CopyManagerIT {
   }
 
   @Test
+  void copyIn_binaryFormatFromAnInputStream_exactCount() throws Exception {
+    String t = tenantOn(1, "bin");
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (Connection d = cluster.primary(0).connect()) {
+      d.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT '" + t + "'::text, g::bigint, (g * 3)::int FROM "
+          + "generate_series(1, 300) g) TO STDOUT (FORMAT binary)", bytes);
+    }
+    long n = Tenants.call(t, () -> {
+      try (Connection c = ds.getConnection()) {
+        return copy(c).copyIn("COPY orders (tenant_id, id, amount) FROM STDIN (FORMAT binary)",
+            new java.io.ByteArrayInputStream(bytes.toByteArray()));
+      }
+    });
+    assertThat(n).isEqualTo(300);
+    assertThat(count(1, t)).isEqualTo(300);
+    assertThat(count(0, t)).isZero();
+    assertThat(direct(cluster.primary(1), "SELECT sum(amount) FROM orders WHERE tenant_id = '" + t + "'")).containsExactly("135450");
+  }
+
+  @Test
   void copyIn_manyTenantsOneCopyEach_everyRowOnItsTenantsShard() throws Exception {
     int tenants = 20;
     try (Connection c = ds.getConnection()) {
