@@ -121,6 +121,30 @@ class CopyManagerIT {
   }
 
   @Test
+  void copyIn_afterAStatementOnAOneConnectionPool_usesTheConnectionItHolds() throws Exception {
+    java.nio.file.Path yaml = RoutingFixture.yaml(cluster, "");
+    java.nio.file.Files.writeString(yaml, java.nio.file.Files.readString(yaml).replace("maxSize: 8", "maxSize: 1"));
+    dev.shardline.config.ShardlineConfig cfg = dev.shardline.config.ShardlineConfig.fromYaml(yaml);
+    String t = tenantOn(0, "one");
+    try (ShardlineDataSource single = ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")),
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+      long n = Tenants.call(t, () -> {
+        try (Connection c = single.getConnection(); Statement s = c.createStatement()) {
+          s.executeQuery("SELECT count(*) FROM orders").close();
+          long copied = copy(c).copyIn("COPY orders (tenant_id, id, amount) FROM STDIN", new StringReader(text(t, 0, 7)));
+          try (var rs = s.executeQuery("SELECT count(*) FROM orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(7);
+          }
+          return copied;
+        }
+      });
+      assertThat(n).isEqualTo(7);
+    }
+    assertThat(count(0, t)).isEqualTo(7);
+  }
+
+  @Test
   void copyIn_manyTenantsOneCopyEach_everyRowOnItsTenantsShard() throws Exception {
     int tenants = 20;
     try (Connection c = ds.getConnection()) {

@@ -132,8 +132,16 @@ final class LogicalCopyManager extends CopyManager {
           + "inside Tenants.run(tenant, ...); every row's " + column + " must be that tenant (checked before anything is written). "
           + "Load several tenants with one copy per tenant.");
     }
-    if (conn.autoCommit) return TenantCopy.copyIn(engine, cs.table(), cs.columns(), cs.options(), tenant, feed);
-    return inTransaction(engine, cs, column, TenantHash.canonical(tenant), feed);
+    String canonical = TenantHash.canonical(tenant);
+    if (!conn.autoCommit) return inTransaction(engine, cs, column, canonical, feed);
+    // On the logical connection's own connection to the shard: a second borrow could wait on a small pool.
+    EndpointPool pool = engine.shard(engine.shardIndexOf(canonical)).primary;
+    try {
+      return TenantCopy.copyInOwnTransaction(engine, conn.physical(pool), cs.table(), cs.columns(), cs.options(), canonical, feed);
+    } catch (SQLException e) {
+      if (EndpointPool.isConnectionFailure(e)) conn.drop(pool, e);
+      throw e;
+    }
   }
 
   /** Inside the logical transaction: on its shard primary, aborting it on any failure as PostgreSQL would. */

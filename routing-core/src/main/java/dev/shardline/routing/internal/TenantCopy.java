@@ -46,27 +46,37 @@ public final class TenantCopy {
   /** As {@link #copyIn(Engine, String, Object, boolean, Reader)} with a column list and COPY options as written. */
   static long copyIn(Engine engine, String table, String columns, String options, Object tenant, Feed feed)
       throws SQLException, IOException {
-    String column = tenantColumn(engine, table);
     String canonical = TenantHash.canonical(tenant);
     Shard shard = engine.shard(engine.shardIndexOf(canonical));
     try (Connection c = shard.primary.acquire()) {
-      boolean auto = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, true)")) {
-          ps.setString(1, canonical);
-          ps.execute();
-        }
-        long rows = copyChecked(c, table, column, columns, options, canonical, feed);
-        c.commit();
-        engine.writes().record(WriteTracker.shardKey(shard.index));
-        return rows;
-      } catch (SQLException | IOException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(auto);
+      return copyInOwnTransaction(engine, c, table, columns, options, canonical, feed);
+    }
+  }
+
+  /**
+   * Copies on {@code c}, a connection to the tenant's shard primary in auto-commit mode, in a
+   * transaction of its own that commits only if every row is the tenant's; {@code c} is back in
+   * auto-commit mode afterwards, its session tenant setting untouched (the copy sets it locally).
+   */
+  static long copyInOwnTransaction(Engine engine, Connection c, String table, String columns, String options, String tenant, Feed feed)
+      throws SQLException, IOException {
+    String column = tenantColumn(engine, table);
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('" + Exprs.CONTEXT_SETTING + "', ?, true)")) {
+        ps.setString(1, tenant);
+        ps.execute();
       }
+      long rows = copyChecked(c, table, column, columns, options, tenant, feed);
+      c.commit();
+      engine.writes().record(WriteTracker.shardKey(engine.shardIndexOf(tenant)));
+      return rows;
+    } catch (SQLException | IOException | RuntimeException e) {
+      if (!c.isClosed()) c.rollback();
+      throw e;
+    } finally {
+      if (!c.isClosed()) c.setAutoCommit(auto);
     }
   }
 
