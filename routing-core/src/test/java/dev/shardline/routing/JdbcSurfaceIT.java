@@ -231,6 +231,36 @@ class JdbcSurfaceIT {
   }
 
   @Test
+  void getGeneratedKeys_afterBatch_oneShardAllKeys_severalShardsRefusedNotPartial() throws SQLException {
+    String a = tenantOn(0, "gkb");
+    String b = tenantOn(1, "gkb");
+    try (Connection c = ds.getConnection();
+        PreparedStatement ps = c.prepareStatement("INSERT INTO jdbc_serial (tenant_id, name) VALUES (?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+      for (int i = 0; i < 5; i++) {
+        ps.setString(1, a);
+        ps.setString(2, "k" + i);
+        ps.addBatch();
+      }
+      assertThat(ps.executeBatch()).hasSize(5);
+      assertThat(rows(ps.getGeneratedKeys(), "name")).hasSize(5);
+      for (int i = 0; i < 6; i++) {
+        ps.setString(1, i % 2 == 0 ? a : b);
+        ps.setString(2, "m" + i);
+        ps.addBatch();
+      }
+      assertThat(ps.executeBatch()).hasSize(6);
+      assertThatThrownBy(ps::getGeneratedKeys)
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("several shards")
+          .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("0A000"));
+      ps.setString(1, b);
+      ps.setString(2, "single");
+      ps.executeUpdate();
+      assertThat(rows(ps.getGeneratedKeys(), "name")).containsExactly(List.of("single"));
+    }
+  }
+
+  @Test
   void getGeneratedKeys_columnNamesInsideTenantContext_onlyThoseColumns() throws Exception {
     String t = tenantOn(0, "gkn");
     long id = Tenants.call(t, () -> {
@@ -350,6 +380,21 @@ class JdbcSurfaceIT {
       }
       c.commit();
     }
+    // The tenant-restricted statement text Shardline runs inside a tenant context keeps the fetch size too.
+    Tenants.run(t, () -> {
+      try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+        c.setAutoCommit(false);
+        s.setFetchSize(500);
+        try (ResultSet rs = s.executeQuery("SELECT n FROM jdbc_big")) {
+          assertThat(rs.next()).isTrue();
+          assertThat(one(c, "SELECT count(*) FROM pg_cursors WHERE statement LIKE '%' || 'jdbc' || '_big%'")).isEqualTo("1");
+          long seen = 1;
+          while (rs.next()) seen++;
+          assertThat(seen).isEqualTo(100_000);
+        }
+        c.commit();
+      }
+    });
   }
 
   // ---- savepoints ----
