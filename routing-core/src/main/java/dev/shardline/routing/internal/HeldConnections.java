@@ -170,9 +170,16 @@ final class HeldConnections {
             st.execute("RESET application_name");
           }
         }
-        c.close();
       } catch (SQLException e) {
         if (first == null) first = e;
+        // Its state could not be reset: it must not serve anyone else.
+        engine.endpoint(i).dataSource().evictConnection(c);
+      } finally {
+        try {
+          c.close();
+        } catch (SQLException e) {
+          if (first == null) first = e;
+        }
       }
     }
     return first;
