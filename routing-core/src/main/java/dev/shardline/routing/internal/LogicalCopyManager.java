@@ -181,7 +181,15 @@ final class LogicalCopyManager extends CopyManager {
             + org.postgresql.core.Utils.escapeIdentifier(null, cs.table());
     Analysis a = conn.engine().analyzer().analyze(query);
     if (a.kind() != Kind.READ) throw CopySql.refused("COPY ... TO STDOUT takes a query that only reads", sql);
+    boolean[] started = {false};
     Long n = conn.execute(a, new Params(), (c, g) -> {
+      // A replica read is retried elsewhere when its connection is lost; part of the output may be written by then.
+      // (Not an 08 state: the connection it would be blamed on is healthy.)
+      if (started[0]) {
+        throw new SQLException("copy - the connection was lost while the output was being written; nothing is retried "
+            + "(the output may be partial). Run the copy again.", "58030");
+      }
+      started[0] = true;
       try {
         return feed.copy(c.unwrap(PGConnection.class).getCopyAPI(), "COPY (" + (g != null ? g : query) + ") TO STDOUT " + cs.options());
       } catch (IOException e) {
