@@ -209,7 +209,10 @@ class TransactionDrillIT {
         }
       }
       assertThatThrownBy(() -> c.prepareCall("{call anything()}")).isInstanceOf(UnverifiableStatementException.class);
-      assertThatThrownBy(() -> c.unwrap(org.postgresql.PGConnection.class)).isInstanceOf(SQLException.class);
+      assertThatThrownBy(() -> c.unwrap(org.postgresql.core.BaseConnection.class)).isInstanceOf(SQLException.class);
+      // PGConnection unwraps to Shardline's own facade (routed COPY), never to the physical connection.
+      assertThat(c.unwrap(org.postgresql.PGConnection.class)).isNotInstanceOf(org.postgresql.core.BaseConnection.class);
+      assertThatThrownBy(() -> c.unwrap(org.postgresql.PGConnection.class).getBackendPID()).isInstanceOf(UnsupportedOperationException.class);
     }
   }
 

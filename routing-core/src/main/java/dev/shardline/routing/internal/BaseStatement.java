@@ -23,6 +23,8 @@ abstract class BaseStatement<S extends Statement> implements Statement {
   private S firstStmt;
   private Map<Connection, S> others;
   Statement last;
+  private ResultSet lastPhysicalResult;
+  private ResultSet lastResult;
   private boolean closed;
   private boolean closeOnCompletion;
 
@@ -59,9 +61,17 @@ abstract class BaseStatement<S extends Statement> implements Statement {
 
   abstract S create(Connection c) throws SQLException;
 
-  /** A result set whose getStatement() is this logical statement, never the physical one. */
+  /**
+   * A result set whose getStatement() is this logical statement, never the physical one; the same
+   * wrapper for the same physical result set, so repeated getResultSet() calls answer one object, as pgJDBC's do.
+   */
   ResultSet wrap(ResultSet rs) {
-    return LogicalFacade.resultSet(rs, conn, this);
+    if (rs == null) return null;
+    if (rs != lastPhysicalResult) {
+      lastPhysicalResult = rs;
+      lastResult = LogicalFacade.resultSet(rs, conn, this);
+    }
+    return lastResult;
   }
 
   void checkOpen() throws SQLException {
@@ -133,6 +143,8 @@ abstract class BaseStatement<S extends Statement> implements Statement {
     firstConn = null;
     firstStmt = null;
     others = null;
+    lastPhysicalResult = null;
+    lastResult = null;
     if (first != null && !EndpointPool.isConnectionFailure(first)) throw first;
   }
 

@@ -36,6 +36,12 @@ abstract class ConnectionPlumbing implements Connection {
   /** The routing connection statements created here run through. */
   abstract RoutingConnection logical();
 
+  /** Returns the default shard primary's physical connection: metadata is answered by one shard, whatever the transaction. */
+  abstract Connection defaultPhysical() throws SQLException;
+
+  /** The physical connections this logical connection holds, and the session state replayed on them. */
+  abstract HeldConnections held();
+
   // ---- statements ----
 
   @Override
@@ -88,37 +94,45 @@ abstract class ConnectionPlumbing implements Connection {
   private PreparedStatement prepare(String sql, StatementShape shape) throws SQLException {
     checkOpen();
     if (sql == null) throw new SQLException("SQL must not be null", "42601");
-    return new RoutingPreparedStatement(logical(), sql, logical().engine().analyzer().analyze(sql), shape);
+    return new RoutingPreparedStatement(logical(), sql, logical().engine().analyzer().analyze(JdbcEscapes.forAnalysis(sql)), shape);
   }
 
 
-  /** Metadata of the default shard's primary: every shard has the same schema. */
+  /**
+   * Metadata of the default shard's primary, inside a transaction on another shard too: every
+   * shard has the same schema, and answers must not depend on which tenant ran last.
+   */
   @Override
   public DatabaseMetaData getMetaData() throws SQLException {
     checkOpen();
-    return LogicalFacade.metaData(anyPhysical().getMetaData(), this);
+    return LogicalFacade.metaData(defaultPhysical().getMetaData(), this);
   }
 
+  /** As pgJDBC's: JDBC escapes translated and {@code ?} markers numbered, by a physical connection's parser. */
   @Override
-  public String nativeSQL(String sql) {
-    return sql;
+  public String nativeSQL(String sql) throws SQLException {
+    checkOpen();
+    return defaultPhysical().nativeSQL(sql);
   }
 
-  @Override
-  public boolean isValid(int timeout) throws SQLException {
-    if (timeout < 0) throw new SQLException("timeout must not be negative, was " + timeout, "22023");
-    return !isClosed();
-  }
-
+  /** The warnings the held physical connections collected outside statements, chained; reading does not clear them. */
   @Override
   public SQLWarning getWarnings() throws SQLException {
     checkOpen();
-    return null;
+    SQLWarning[] first = new SQLWarning[1];
+    held().forEach((id, c) -> {
+      SQLWarning w = c.getWarnings();
+      if (w == null) return;
+      if (first[0] == null) first[0] = w;
+      else first[0].setNextWarning(w);
+    });
+    return first[0];
   }
 
   @Override
   public void clearWarnings() throws SQLException {
     checkOpen();
+    held().forEach((id, c) -> c.clearWarnings());
   }
 
   @Override
@@ -188,16 +202,28 @@ abstract class ConnectionPlumbing implements Connection {
     return anyPhysical().createStruct(typeName, attributes);
   }
 
+  /**
+   * Kept per logical connection; {@code ApplicationName} is also set on every physical connection
+   * this one holds or borrows later (and reset when they go back to the pool), as pgJDBC sets it.
+   */
   @Override
   public void setClientInfo(String name, String value) throws SQLClientInfoException {
     if (clientInfo == null) clientInfo = new Properties();
-    clientInfo.setProperty(name, value);
+    if (value == null) clientInfo.remove(name);
+    else clientInfo.setProperty(name, value);
+    if (HeldConnections.APPLICATION_NAME.equals(name)) {
+      try {
+        held().applicationName(value == null ? "" : value);
+      } catch (SQLException e) {
+        throw new SQLClientInfoException("shardline - cannot set ApplicationName: " + e.getMessage(), e.getSQLState(), Map.of(), e);
+      }
+    }
   }
 
   @Override
   public void setClientInfo(Properties properties) throws SQLClientInfoException {
     clientInfo = new Properties();
-    clientInfo.putAll(properties);
+    for (String name : properties.stringPropertyNames()) setClientInfo(name, properties.getProperty(name));
   }
 
   @Override
@@ -210,25 +236,34 @@ abstract class ConnectionPlumbing implements Connection {
     return clientInfo == null ? new Properties() : (Properties) clientInfo.clone();
   }
 
+  /** Applied to every physical connection held now or borrowed later; the pool restores its own when they return. */
   @Override
   public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
     checkOpen();
+    if (milliseconds < 0) throw new SQLException("Network timeout must be a value greater than or equal to 0, was " + milliseconds, "22023");
+    held().networkTimeout(executor, milliseconds);
   }
 
   @Override
   public int getNetworkTimeout() throws SQLException {
     checkOpen();
-    return 0;
+    return held().networkTimeout();
   }
 
+  /**
+   * Unwraps to this logical connection's own interfaces, and to {@link org.postgresql.PGConnection}
+   * as a Shardline object whose {@code getCopyAPI()} routes COPY (see {@link LogicalCopyManager});
+   * never to a physical connection or pgJDBC class.
+   */
   @Override
   public <T> T unwrap(Class<T> iface) throws SQLException {
     if (iface.isInstance(this)) return iface.cast(this);
-    throw new SQLException("not a wrapper for " + iface.getName(), "0A000");
+    if (iface == org.postgresql.PGConnection.class) return iface.cast(PgConnectionFacade.of(logical()));
+    throw new SQLException("shardline - not a wrapper for " + iface.getName() + "; physical connections are not handed out", "0A000");
   }
 
   @Override
   public boolean isWrapperFor(Class<?> iface) {
-    return iface.isInstance(this);
+    return iface.isInstance(this) || iface == org.postgresql.PGConnection.class;
   }
 }

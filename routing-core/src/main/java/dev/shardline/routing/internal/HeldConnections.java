@@ -24,9 +24,15 @@ final class HeldConnections {
   private final Connection[] held;
   /** The tenant each held connection's shardline.tenant setting holds, as far as this logical connection knows. */
   private final String[] settingTenant;
+  static final String APPLICATION_NAME = "ApplicationName";
+
   private List<String> sessionSql;
   int isolation = -1;
   boolean readOnly;
+  /** Set by the application (client info), or null: the pool's own name stays. */
+  private String applicationName;
+  private int networkTimeout;
+  private java.util.concurrent.Executor networkExecutor;
 
   HeldConnections(Engine engine) {
     this.engine = engine;
@@ -43,6 +49,8 @@ final class HeldConnections {
         if (isolation >= 0) c.setTransactionIsolation(isolation);
         if (readOnly && pool.isPrimary()) c.setReadOnly(true);
         if (holdability >= 0) c.setHoldability(holdability);
+        if (applicationName != null) c.setClientInfo(APPLICATION_NAME, applicationName);
+        if (networkTimeout > 0) c.setNetworkTimeout(networkExecutor, networkTimeout);
         if (sessionSql != null) {
           try (Statement st = c.createStatement()) {
             for (String sql : sessionSql) st.execute(sql);
@@ -67,6 +75,23 @@ final class HeldConnections {
   /** Runs {@code each} on every held connection. */
   void forEach(Each each) throws SQLException {
     for (int i = 0; i < held.length; i++) if (held[i] != null) each.on(i, held[i]);
+  }
+
+  /** Sets {@code application_name} on every held connection and on those borrowed later; reset when they return. */
+  void applicationName(String name) throws SQLException {
+    applicationName = name;
+    forEach((id, c) -> c.setClientInfo(APPLICATION_NAME, name));
+  }
+
+  /** Sets the socket timeout of every held connection and of those borrowed later (the pool resets it on return). */
+  void networkTimeout(java.util.concurrent.Executor executor, int millis) throws SQLException {
+    networkTimeout = millis;
+    networkExecutor = executor;
+    forEach((id, c) -> c.setNetworkTimeout(executor, millis));
+  }
+
+  int networkTimeout() {
+    return networkTimeout;
   }
 
   /** Records a SET to replay on connections borrowed later (and to reset on return). */
@@ -132,7 +157,7 @@ final class HeldConnections {
   }
 
   /** Gives up the connection to {@code pool} after a failure; the pool evicts a broken one. */
-  void drop(EndpointPool pool, SQLException cause) {
+  synchronized void drop(EndpointPool pool, SQLException cause) {
     pool.recordConnectionFailure(cause);
     Connection c = held[pool.id];
     held[pool.id] = null;
@@ -147,27 +172,59 @@ final class HeldConnections {
   }
 
   /** Returns every held connection to its pool, resetting session settings first; returns the first failure, if any. */
-  SQLException closeAll() {
+  synchronized SQLException closeAll() {
     SQLException first = null;
     for (int i = 0; i < held.length; i++) {
       Connection c = held[i];
       if (c == null) continue;
       held[i] = null;
       try {
-        // The pool rolls back an open transaction on return, which may undo a tenant setting made in it.
-        if (!c.isClosed() && !c.getAutoCommit()) engine.physicalTenant().invalidate(physicalOf(c));
+        // An open transaction is rolled back here (the pool would on return, undoing a tenant setting made in it
+        // and, worse, the resets below): they must run in auto-commit to last.
+        if (!c.isClosed() && !c.getAutoCommit()) {
+          engine.physicalTenant().invalidate(physicalOf(c));
+          c.rollback();
+          c.setAutoCommit(true);
+        }
         if (sessionSql != null && !c.isClosed()) {
           try (Statement st = c.createStatement()) {
             st.execute("RESET ALL");
           }
           engine.physicalTenant().invalidate(physicalOf(c));
+        } else if (applicationName != null && !c.isClosed()) {
+          try (Statement st = c.createStatement()) {
+            st.execute("RESET application_name");
+          }
         }
-        c.close();
       } catch (SQLException e) {
         if (first == null) first = e;
+        // Its state could not be reset: it must not serve anyone else.
+        engine.endpoint(i).dataSource().evictConnection(c);
+      } finally {
+        try {
+          c.close();
+        } catch (SQLException e) {
+          if (first == null) first = e;
+        }
       }
     }
     return first;
+  }
+
+  /**
+   * Closes the sockets of every held connection at once (a statement running on one fails), for
+   * {@link Connection#abort}; the connections go back to the pool, which discards them, through
+   * {@link #closeAll} afterwards.
+   */
+  void abortAll(java.util.concurrent.Executor executor) {
+    for (Connection c : held.clone()) {
+      if (c == null) continue;
+      try {
+        c.abort(executor);
+      } catch (SQLException ignored) {
+        // already closed: nothing left to abort
+      }
+    }
   }
 
   private static Object physicalOf(Connection c) throws SQLException {

@@ -51,6 +51,10 @@ final class LogicalFacade implements InvocationHandler {
         if (iface.isInstance(proxy)) return proxy;
         throw new SQLException("shardline - not a wrapper for " + iface.getName()
             + "; physical connections and their objects are not handed out", "0A000");
+      case "getURL":
+        // The shard's URL as configured may carry a password parameter; pgJDBC would return it as is.
+        if (target instanceof DatabaseMetaData md) return dev.shardline.config.Endpoint.redact(md.getURL());
+        break;
       case "isWrapperFor":
         return ((Class<?>) args[0]).isInstance(proxy);
       case "equals":

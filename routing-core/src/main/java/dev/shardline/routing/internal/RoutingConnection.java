@@ -341,6 +341,10 @@ final class RoutingConnection extends TransactionalConnection {
   public void close() throws SQLException {
     if (closed) return;
     closed = true;
+    release();
+  }
+
+  private void release() throws SQLException {
     SQLException first = held.closeAll();
     if (scatterConn != null) {
       try {
@@ -357,18 +361,34 @@ final class RoutingConnection extends TransactionalConnection {
     return closed;
   }
 
+  /**
+   * Closed at once; on {@code executor}, the held connections' sockets are closed (a statement
+   * running on another thread fails) and they go back to the pool, which discards them.
+   */
   @Override
   public void abort(Executor executor) throws SQLException {
-    close();
+    if (executor == null) throw new SQLException("shardline - abort(executor): the executor must not be null", "22023");
+    if (closed) return;
+    closed = true;
+    executor.execute(() -> {
+      held.abortAll(Runnable::run);
+      try {
+        release();
+      } catch (SQLException ignored) {
+        // aborted connections fail on the way back; the pool discards them
+      }
+    });
   }
 
   /**
-   * Refused: a different search path changes which tables the statements name, and Shardline
-   * proves isolation against the shards' default one. Qualify names instead.
+   * Refused unless it names the current schema (a no-op): a different search path changes which
+   * tables the statements name, and Shardline proves isolation against the shards' default one.
+   * Qualify names instead.
    */
   @Override
   public void setSchema(String schema) throws SQLException {
     checkOpen();
+    if (schema != null && schema.equals(getSchema())) return;
     throw new dev.shardline.routing.UnverifiableStatementException("setSchema(" + schema + ") would change name resolution on "
         + "pooled connections; Shardline analyses statements against the default search_path. Qualify table names instead.");
   }

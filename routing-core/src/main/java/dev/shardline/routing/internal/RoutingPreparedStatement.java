@@ -22,6 +22,8 @@ final class RoutingPreparedStatement extends ParameterRecorder {
   private final String sql;
   private final Analysis analysis;
   private List<Params> batch;
+  /** The last batch ran on several shards: its generated keys are split over their statements. */
+  private boolean keysSpanShards;
   private PreparedStatement guardedPs;
   private Connection guardedConn;
   private String guardedText;
@@ -41,6 +43,7 @@ final class RoutingPreparedStatement extends ParameterRecorder {
   }
 
   private PreparedStatement bound(Connection c, Params p, String guardedSql) throws SQLException {
+    keysSpanShards = false;
     PreparedStatement ps = guardedSql == null ? on(c) : guarded(c, guardedSql);
     p.applyTo(ps);
     return ps;
@@ -192,6 +195,7 @@ final class RoutingPreparedStatement extends ParameterRecorder {
     List<Params> batch = this.batch;
     try {
       Map<Integer, List<Integer>> groups = conn.groupByShard(analysis, batch);
+      keysSpanShards = groups.size() > 1;
       if (groups.size() > 1 && conn.getAutoCommit()) return parallel(batch, groups);
       int[] counts = new int[batch.size()];
       for (List<Integer> rows : groups.values()) runGroup(batch, rows, counts);
@@ -274,6 +278,16 @@ final class RoutingPreparedStatement extends ParameterRecorder {
     for (int k = 0; k < done.length && k < rows.size(); k++) counts[rows.get(k)] = done[k];
     return new BatchUpdateException(e.getMessage(), e.getSQLState(), e.getErrorCode(),
         Arrays.copyOf(counts, rows.get(Math.min(done.length, rows.size() - 1))), e);
+  }
+
+  /** Refused, not partial, after a batch that ran on several shards (each shard's statement holds its own rows' keys). */
+  @Override
+  public ResultSet getGeneratedKeys() throws SQLException {
+    if (keysSpanShards) {
+      throw new java.sql.SQLFeatureNotSupportedException("shardline - the last batch ran on several shards, so its generated keys "
+          + "are split over them; batch per shard (or per tenant), or use RETURNING with executeQuery per row", "0A000");
+    }
+    return super.getGeneratedKeys();
   }
 
   @Override

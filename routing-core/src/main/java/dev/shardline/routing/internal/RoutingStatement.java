@@ -25,7 +25,7 @@ final class RoutingStatement extends BaseStatement<Statement> {
   private Analysis analyze(String sql) throws SQLException {
     checkOpen();
     if (sql == null) throw new SQLException("SQL must not be null", "42601");
-    return conn.engine().analyzer().analyze(sql);
+    return conn.engine().analyzer().analyze(settings.escapeProcessing ? JdbcEscapes.forAnalysis(sql) : sql);
   }
 
   @Override

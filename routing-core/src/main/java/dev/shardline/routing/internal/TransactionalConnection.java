@@ -31,6 +31,33 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
     this.held = new HeldConnections(engine);
   }
 
+  @Override
+  HeldConnections held() {
+    return held;
+  }
+
+  @Override
+  Connection defaultPhysical() throws SQLException {
+    return physical(engine.shard(engine.defaultShard()).primary);
+  }
+
+  /**
+   * False once closed. Otherwise asks every held physical connection and gives up the dead ones
+   * (a lost transaction primary fails its transaction, as always), so the next statement borrows a
+   * live connection instead of failing: the logical connection itself stays usable.
+   */
+  @Override
+  public boolean isValid(int timeout) throws SQLException {
+    if (timeout < 0) throw new SQLException("timeout must not be negative, was " + timeout, "22023");
+    if (isClosed()) return false;
+    held.forEach((id, c) -> {
+      if (!c.isValid(timeout)) {
+        drop(engine.endpoint(id), new SQLException(engine.endpoint(id).id() + " - connection is no longer valid", "08003"));
+      }
+    });
+    return true;
+  }
+
   /** Returns this logical connection's physical connection to {@code pool}, borrowing it on first use. */
   Connection physical(EndpointPool pool) throws SQLException {
     return held.get(pool, autoCommit, holdability);
@@ -103,9 +130,21 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
           if (txTenants != null) txTenants.forEach(engine.writes()::record);
         }
       }
+      endOtherPrimaries();
     } finally {
       endTransaction();
     }
+  }
+
+  /**
+   * Other primaries held with auto-commit off ran only metadata and catalog reads (statements are
+   * bound to the transaction's shard); end their implicit transactions so none stays idle in one.
+   */
+  private void endOtherPrimaries() throws SQLException {
+    int txPool = txShard >= 0 ? engine.shard(txShard).primary.id : -1;
+    held.forEach((id, c) -> {
+      if (id != txPool && engine.endpoint(id).isPrimary() && !c.getAutoCommit()) c.commit();
+    });
   }
 
   @Override

@@ -69,7 +69,8 @@ public final class ExplainCommand implements Callable<Integer> {
         why = ok ? p.kind() + " → " + p.shards() + " (" + p.role() + "): " + p.reason() : p.reason();
         if (!ok) refused++;
         if (!ok && bare(s).regionMatches(true, 0, "COPY", 0, 4)) {
-          why += " For bulk loads use ShardlineCopy.copyIn(dataSource, table, tenant, reader) (tenant-bound, rows checked).";
+          why += " For bulk loads use connection.unwrap(PGConnection.class).getCopyAPI().copyIn(...) inside Tenants.run, or "
+              + "ShardlineCopy.copyIn(dataSource, table, tenant, reader) (tenant-bound, rows checked).";
         }
       } catch (RuntimeException e) {
         routes = "NO";
