@@ -31,6 +31,13 @@ public record RoutingSettings(
     trustedFunctions = java.util.Set.copyOf(trustedFunctions);
   }
 
+  /** Returns these settings with {@link Builder#traceTenant} set to {@code v}. */
+  public RoutingSettings withTraceTenant(boolean v) {
+    return new RoutingSettings(defaultShard, readPolicy, readYourWrites, maxReplicaLag, healthCheckInterval, statementTimeout,
+        connectTimeout, breakerFailureRateThreshold, breakerMinimumCalls, breakerWaitInOpen, startupCheck, analysisCacheSize,
+        trustedFunctions, isolation, rlsBypassCheck, v);
+  }
+
   public static RoutingSettings ofDefaults() {
     return builder().build();
   }
