@@ -65,20 +65,19 @@ public final class CacheTracing {
   private Tracer tracer() {
     Tracer t = tracer;
     if (t != null) return t;
-    if (given != null) {
-      t = given.getTracer(SCOPE);
-    } else if (GlobalOpenTelemetry.isSet()) {
-      t = GlobalOpenTelemetry.getTracer(SCOPE);
-    } else {
-      return NOOP;
-    }
+    // getOrNoop, not get: get() would install the no-op as the global for good (a later set fails).
+    OpenTelemetry otel = given != null ? given : GlobalOpenTelemetry.getOrNoop();
+    if (otel == OpenTelemetry.noop()) return NOOP; // nothing installed yet: ask again next time
+    t = otel.getTracer(SCOPE);
     tracer = t;
     return t;
   }
 
   /** Runs one {@code get} of {@code key} inside its span; {@code loader} is traced as its load. */
   public <T> T get(CacheKey key, CacheLoader<T> loader, java.util.function.Function<CacheLoader<T>, T> get) {
-    Span span = tracer().spanBuilder("shardline cache get").startSpan();
+    Tracer t = tracer();
+    if (t == NOOP) return get.apply(loader);
+    Span span = t.spanBuilder("shardline cache get").startSpan();
     if (!span.isRecording()) return get.apply(loader);
     span.setAttribute(NAME, name);
     span.setAttribute(NAMESPACE, key.namespace());
@@ -95,7 +94,9 @@ public final class CacheTracing {
 
   /** Runs one {@code getAll} of {@code keys} inside its span; {@code loader} is traced as its load. */
   public <T, R> R getAll(Collection<CacheKey> keys, BulkLoader<T> loader, java.util.function.Function<BulkLoader<T>, R> getAll) {
-    Span span = tracer().spanBuilder("shardline cache getAll").startSpan();
+    Tracer t = tracer();
+    if (t == NOOP) return getAll.apply(loader);
+    Span span = t.spanBuilder("shardline cache getAll").startSpan();
     if (!span.isRecording()) return getAll.apply(loader);
     span.setAttribute(NAME, name);
     span.setAttribute(KEYS, (long) keys.size());

@@ -48,20 +48,22 @@ public final class BatchTracing {
   private Tracer tracer() {
     Tracer t = tracer;
     if (t != null) return t;
-    if (given != null) {
-      t = given.getTracer(SCOPE);
-    } else if (GlobalOpenTelemetry.isSet()) {
-      t = GlobalOpenTelemetry.getTracer(SCOPE);
-    } else {
-      return NOOP;
-    }
+    // getOrNoop, not get: get() would install the no-op as the global for good (a later set fails).
+    OpenTelemetry otel = given != null ? given : GlobalOpenTelemetry.getOrNoop();
+    if (otel == OpenTelemetry.noop()) return NOOP; // nothing installed yet: ask again next time
+    t = otel.getTracer(SCOPE);
     tracer = t;
     return t;
   }
 
   /** Runs {@code deliver} (every sink of {@code sinks} applying {@code batch}) inside the batch's span. */
   void batch(ChangeBatch batch, List<ChangeSink> sinks, Runnable deliver) {
-    Span span = tracer().spanBuilder("shardline cdc batch").setNoParent().startSpan();
+    Tracer t = tracer();
+    if (t == NOOP) {
+      deliver.run();
+      return;
+    }
+    Span span = t.spanBuilder("shardline cdc batch").setNoParent().startSpan();
     if (!span.isRecording()) {
       deliver.run();
       return;

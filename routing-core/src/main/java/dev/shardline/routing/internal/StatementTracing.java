@@ -8,6 +8,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.Scope;
@@ -29,8 +30,8 @@ import java.util.Set;
  *
  * <p>A span of its own rather than attributes on the caller's span: one request runs many
  * statements on different shards, and the span's duration is the statement's. With no SDK
- * installed the tracer is the API's no-op one and a statement costs one non-recording span
- * object; nothing else is computed.
+ * installed nothing is computed: the statement runs directly (with an installed no-op, one
+ * non-recording span object).
  */
 final class StatementTracing {
   static final AttributeKey<String> SHARD = AttributeKey.stringKey("shardline.shard");
@@ -60,8 +61,10 @@ final class StatementTracing {
 
   /** Runs {@code call} (the routing and execution of {@code a}) inside the statement's span. */
   <T> T trace(Analysis a, Call<T> call) throws SQLException {
+    Tracer t = tracer.get();
+    if (t == TracerSource.NOOP) return call.run();
     String op = operation(a.sql());
-    Span span = tracer.get().spanBuilder("shardline " + op).setSpanKind(SpanKind.CLIENT).startSpan();
+    Span span = t.spanBuilder("shardline " + op).setSpanKind(SpanKind.CLIENT).startSpan();
     if (!span.isRecording()) return call.run();
     span.setAttribute(DB_SYSTEM, "postgresql");
     span.setAttribute(DB_OPERATION, op);

@@ -7,12 +7,13 @@ import io.opentelemetry.api.trace.Tracer;
 /**
  * The tracer statements are traced with: the given {@link OpenTelemetry}'s, or else the global
  * one's once the application (or the Java agent) has installed it. Until then the no-op tracer is
- * used without calling {@link GlobalOpenTelemetry#get()}, because that call would freeze the
- * global to no-op and make the application's later {@code GlobalOpenTelemetry.set} fail.
+ * used, found through {@link GlobalOpenTelemetry#getOrNoop()}: {@link GlobalOpenTelemetry#get()}
+ * would freeze the global to no-op and make the application's later
+ * {@code GlobalOpenTelemetry.set} fail.
  */
 final class TracerSource {
   static final String SCOPE = "dev.shardline.routing";
-  private static final Tracer NOOP = OpenTelemetry.noop().getTracer(SCOPE);
+  static final Tracer NOOP = OpenTelemetry.noop().getTracer(SCOPE);
 
   private final OpenTelemetry given;
   private volatile Tracer tracer;
@@ -24,13 +25,10 @@ final class TracerSource {
   Tracer get() {
     Tracer t = tracer;
     if (t != null) return t;
-    if (given != null) {
-      t = given.getTracer(SCOPE);
-    } else if (GlobalOpenTelemetry.isSet()) {
-      t = GlobalOpenTelemetry.getTracer(SCOPE);
-    } else {
-      return NOOP;
-    }
+    // getOrNoop, not get: get() would install the no-op as the global for good (a later set fails).
+    OpenTelemetry otel = given != null ? given : GlobalOpenTelemetry.getOrNoop();
+    if (otel == OpenTelemetry.noop()) return NOOP; // nothing installed yet: ask again next time
+    t = otel.getTracer(SCOPE);
     tracer = t;
     return t;
   }
