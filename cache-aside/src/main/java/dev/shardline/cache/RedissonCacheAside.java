@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardline.cache.internal.BulkLoads;
 import dev.shardline.cache.internal.CacheCore;
 import dev.shardline.cache.internal.CacheMetrics;
+import dev.shardline.cache.internal.CacheTracing;
 import dev.shardline.cache.internal.Loads;
 import dev.shardline.cache.internal.RedisOps;
 import dev.shardline.cache.internal.Writes;
 import dev.shardline.cache.spi.ValueCodec;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +31,11 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
   private final Loads loads;
   private final BulkLoads bulk;
   private final Writes writes;
+  private final CacheTracing tracing;
 
-  private RedissonCacheAside(String name, RedissonClient redis, CacheConfig config, ValueCodec codec, MeterRegistry registry) {
+  private RedissonCacheAside(String name, RedissonClient redis, CacheConfig config, ValueCodec codec, MeterRegistry registry,
+      OpenTelemetry otel) {
+    this.tracing = new CacheTracing(name, otel);
     RedisOps ops = new RedisOps(redis, name, config.breakerMinimumCalls(), config.breakerWaitInOpen());
     this.metrics = new CacheMetrics(name, registry, ops.breaker());
     this.core = new CacheCore(name, config, ops, codec, metrics);
@@ -55,7 +60,23 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(codec, "codec");
     Objects.requireNonNull(registry, "registry");
-    return new RedissonCacheAside(name, redis, config, codec, registry);
+    return new RedissonCacheAside(name, redis, config, codec, registry, null);
+  }
+
+  /**
+   * As {@link #create(String, RedissonClient, CacheConfig, ValueCodec, MeterRegistry)}, tracing gets
+   * and loads with {@code otel}. The other factories trace with {@code GlobalOpenTelemetry} once the
+   * application or the Java agent installs it (no-op spans before).
+   */
+  public static RedissonCacheAside create(String name, RedissonClient redis, CacheConfig config, ValueCodec codec, MeterRegistry registry,
+      OpenTelemetry otel) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(redis, "redis");
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(codec, "codec");
+    Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(otel, "otel");
+    return new RedissonCacheAside(name, redis, config, codec, registry, otel);
   }
 
   @Override
@@ -63,7 +84,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(loader, "loader");
-    return loads.get(key, type, loader);
+    return tracing.get(key, loader, l -> loads.get(key, type, l));
   }
 
   @Override
@@ -71,7 +92,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
     Objects.requireNonNull(keys, "keys");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(loader, "loader");
-    return bulk.getAll(keys, type, loader);
+    return tracing.getAll(keys, loader, l -> bulk.getAll(keys, type, l));
   }
 
   @Override

@@ -47,6 +47,7 @@ public final class CdcPipeline implements AutoCloseable {
   private final Map<String, OnError> userPolicies;
   private final boolean builtInSinks;
   private final PrometheusMeterRegistry registry;
+  private final io.opentelemetry.api.OpenTelemetry otel;
   private final List<ChangeSink> sinks = new ArrayList<>();
   private final List<ShardStream> streams = new ArrayList<>();
   private HttpEndpoint http;
@@ -64,6 +65,7 @@ public final class CdcPipeline implements AutoCloseable {
         : config.shards().stream().filter(s -> b.shards.contains(s.name())).toList();
     this.builtInSinks = b.builtInSinks;
     this.registry = b.registry != null ? b.registry : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.otel = b.otel;
   }
 
   /** Returns a builder for the pipeline of {@code config}'s shards with the {@code cdc:} settings {@code cdc}. */
@@ -109,7 +111,7 @@ public final class CdcPipeline implements AutoCloseable {
         if (s instanceof AnalyticsSink a) a.schemaSource((shard, table) -> describeEverywhere(admin, table));
         s.open();
       }
-      CdcMetrics metrics = new CdcMetrics(registry);
+      CdcMetrics metrics = new CdcMetrics(registry, otel);
       for (ShardSpec s : shards) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics, admin, this::policyOf));
       streams.forEach(ShardStream::start);
       cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::readyBody));
@@ -237,6 +239,7 @@ public final class CdcPipeline implements AutoCloseable {
     private final List<ChangeSink> sinks = new ArrayList<>();
     private boolean builtInSinks = true;
     private PrometheusMeterRegistry registry;
+    private io.opentelemetry.api.OpenTelemetry otel;
     private java.util.Set<String> shards;
     private final Map<String, OnError> policies = new LinkedHashMap<>();
     private final List<ChangeSink> observers = new ArrayList<>();
@@ -255,6 +258,16 @@ public final class CdcPipeline implements AutoCloseable {
     /** Registers the pipeline's meters in {@code registry} (served on {@code /metrics}) instead of a registry of its own. */
     public Builder meterRegistry(PrometheusMeterRegistry registry) {
       this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Traces every batch with {@code otel} (a {@code shardline cdc batch} span per batch and sink
+     * stage: shard, change count, LSN range). Without it, batches are traced with
+     * {@code GlobalOpenTelemetry} once the application or the Java agent installs it.
+     */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry otel) {
+      this.otel = Objects.requireNonNull(otel, "otel");
       return this;
     }
 

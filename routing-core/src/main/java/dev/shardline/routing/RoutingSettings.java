@@ -24,10 +24,18 @@ public record RoutingSettings(
     int analysisCacheSize,
     java.util.Set<String> trustedFunctions,
     Isolation isolation,
-    StartupCheck rlsBypassCheck) {
+    StartupCheck rlsBypassCheck,
+    boolean traceTenant) {
 
   public RoutingSettings {
     trustedFunctions = java.util.Set.copyOf(trustedFunctions);
+  }
+
+  /** Returns these settings with {@link Builder#traceTenant} set to {@code v}. */
+  public RoutingSettings withTraceTenant(boolean v) {
+    return new RoutingSettings(defaultShard, readPolicy, readYourWrites, maxReplicaLag, healthCheckInterval, statementTimeout,
+        connectTimeout, breakerFailureRateThreshold, breakerMinimumCalls, breakerWaitInOpen, startupCheck, analysisCacheSize,
+        trustedFunctions, isolation, rlsBypassCheck, v);
   }
 
   public static RoutingSettings ofDefaults() {
@@ -42,7 +50,7 @@ public record RoutingSettings(
   public static RoutingSettings from(ConfigNode n) {
     n.allowOnly("defaultShard", "readPolicy", "readYourWrites", "maxReplicaLag", "healthCheckInterval",
         "statementTimeout", "connectTimeout", "breaker", "startupCheck", "analysisCacheSize", "trustedFunctions",
-        "isolation", "rlsBypassCheck");
+        "isolation", "rlsBypassCheck", "tracing");
     Builder b = builder();
     if (!n.get("defaultShard").isMissing()) b.defaultShard(n.get("defaultShard").string());
     b.readPolicy(n.get("readPolicy").enumOr(ReadPolicy.REPLICA));
@@ -60,6 +68,7 @@ public record RoutingSettings(
     set(n.get("trustedFunctions"), v -> b.trustedFunctions(v.strings()));
     b.isolation(n.get("isolation").enumOr(Isolation.ANALYSIS));
     b.rlsBypassCheck(n.get("rlsBypassCheck").enumOr(StartupCheck.FAIL));
+    b.traceTenant(n.get("tracing").allowOnly("tenant").get("tenant").boolOr(false));
     return n.guard(b::build);
   }
 
@@ -87,6 +96,16 @@ public record RoutingSettings(
     private java.util.Set<String> trustedFunctions = java.util.Set.of();
     private Isolation isolation = Isolation.ANALYSIS;
     private StartupCheck rlsBypassCheck = StartupCheck.FAIL;
+    private boolean traceTenant;
+
+    /**
+     * Whether statement spans carry the tenant ({@code shardline.tenant}), the route explanation and
+     * error messages (default false: tenant ids can be personal data, and span backends keep them).
+     */
+    public Builder traceTenant(boolean v) {
+      traceTenant = v;
+      return this;
+    }
 
     /** ANALYSIS (default) or RLS (analysis plus row-level security policies). */
     public Builder isolation(Isolation v) {
@@ -187,7 +206,7 @@ public record RoutingSettings(
     public RoutingSettings build() {
       return new RoutingSettings(defaultShard, readPolicy, readYourWrites, maxReplicaLag, healthCheckInterval,
           statementTimeout, connectTimeout, breakerFailureRateThreshold, breakerMinimumCalls, breakerWaitInOpen,
-          startupCheck, analysisCacheSize, trustedFunctions, isolation, rlsBypassCheck);
+          startupCheck, analysisCacheSize, trustedFunctions, isolation, rlsBypassCheck, traceTenant);
     }
 
     private static void atLeast(String name, Duration v, Duration min) {

@@ -58,6 +58,20 @@ public final class ShardlineDataSource implements DataSource, AutoCloseable {
     return new ShardlineDataSource(new Engine(config, settings, registry));
   }
 
+  /**
+   * As {@link #create(ShardlineConfig, RoutingSettings, MeterRegistry)}, tracing every routed
+   * statement with {@code otel}. The other factories trace with {@code GlobalOpenTelemetry} once the
+   * application or the Java agent installs it (and not at all before: no-op spans).
+   */
+  public static ShardlineDataSource create(ShardlineConfig config, RoutingSettings settings, MeterRegistry registry,
+      io.opentelemetry.api.OpenTelemetry otel) {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(otel, "otel");
+    return new ShardlineDataSource(new Engine(config, settings, registry, otel));
+  }
+
   /** Returns a logical connection; physical connections are borrowed per shard when statements run. */
   @Override
   public Connection getConnection() throws SQLException {

@@ -51,6 +51,10 @@ class OrdersServiceIT {
   private RedissonClient redis;
   private OrdersService service;
   private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+  /** The application's SDK: its server spans and the statement spans routing-core opens share it. */
+  private final OpenTelemetrySdk otel = OpenTelemetrySdk.builder()
+      .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+      .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build();
 
   OrdersServiceIT(PgCluster cluster) {
     this.cluster = cluster;
@@ -62,7 +66,7 @@ class OrdersServiceIT {
         AppSchema.TABLES_YAML + "routing:\n  healthCheckInterval: 50ms\n  breaker: { minimumCalls: 2, waitInOpen: 500ms }\n");
     ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    ds = ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), registry);
+    ds = ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), registry, otel);
     AppSchema.apply(ds);
     redisServer = RedisServer.start();
     Config rc = new Config();
@@ -73,9 +77,7 @@ class OrdersServiceIT {
         .settings(AppSettings.ofDefaults().withPort(0).withRateLimit(20))
         .limiter(new TenantRateLimiter(redis, 20))
         .check(new ShardReadiness(ds))
-        .tracing(OpenTelemetrySdk.builder()
-            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
-            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance())).build(), cfg)
+        .tracing(otel, cfg)
         .start();
   }
 
@@ -85,6 +87,7 @@ class OrdersServiceIT {
     redis.shutdown();
     redisServer.close();
     ds.close();
+    otel.close();
   }
 
   private HttpResponse<String> post(String path, String body, String key) throws Exception {
@@ -177,18 +180,29 @@ class OrdersServiceIT {
   }
 
   @Test
-  void tracing_w3cTraceparent_serverSpanContinuesTheTraceAndNamesTheShard() throws Exception {
+  void tracing_w3cTraceparent_serverSpanContinuesTheTraceAndTheLibrarysStatementSpanNamesTheShard() throws Exception {
     String traceId = "0af7651916cd43dd8448eb211c80319c";
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(service.baseUri().resolve("/tenants/trace-t/orders/1"))
         .header("traceparent", "00-" + traceId + "-b7ad6b7169203331-01").GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(404);
     SpanData server = Awaitility.await().atMost(Duration.ofSeconds(5)).until(
-        () -> spans.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId)).findFirst().orElse(null), s -> s != null);
+        () -> spans.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(traceId) && s.getKind() == SpanKind.SERVER)
+            .findFirst().orElse(null), s -> s != null);
     assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
     assertThat(server.getParentSpanId()).isEqualTo("b7ad6b7169203331");
     assertThat(server.getName()).isEqualTo("GET /tenants/{t}/orders/{id}");
-    assertThat(server.getAttributes().get(AttributeKey.stringKey("shardline.shard")))
-        .isEqualTo("shard-" + ds.config().buckets().shardIndexOf("trace-t"));
+    String shard = "shard-" + ds.config().buckets().shardIndexOf("trace-t");
+    assertThat(server.getAttributes().get(AttributeKey.stringKey("shardline.shard"))).isEqualTo(shard);
+    // The statement the request ran, traced by routing-core inside the same W3C trace.
+    SpanData statement = spans.getFinishedSpanItems().stream()
+        .filter(s -> s.getTraceId().equals(traceId) && s.getName().equals("shardline SELECT")).findFirst().orElseThrow();
+    assertThat(statement.getKind()).isEqualTo(SpanKind.CLIENT);
+    assertThat(statement.getParentSpanId()).isEqualTo(server.getSpanId());
+    assertThat(statement.getInstrumentationScopeInfo().getName()).isEqualTo("dev.shardline.routing");
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.shard"))).isEqualTo(shard);
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.endpoint.role"))).isIn("primary", "replica");
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.route.reason"))).isNotNull();
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.tenant"))).as("off by default").isNull();
   }
 
   @Test

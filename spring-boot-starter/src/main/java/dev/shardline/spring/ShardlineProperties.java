@@ -13,7 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param config path of the {@code shardline.yaml} to build the DataSource from; nothing is configured without it
  * @param tenant how each web request's tenant is found
  * @param cache the Spring Cache abstraction on Shardline's cache-aside
- * @param tracing OpenTelemetry spans for routed statements, when the application has an OpenTelemetry bean
+ * @param tracing OpenTelemetry spans of routed statements (routing-core's, on the application's OpenTelemetry bean)
  */
 @ConfigurationProperties("spring.shardline")
 public record ShardlineProperties(
@@ -48,7 +48,7 @@ public record ShardlineProperties(
   /**
    * Spans per routed statement.
    *
-   * @param enabled whether statements are traced when an OpenTelemetry bean exists
+   * @param enabled whether statements are traced at all (false: no statement spans, not even with a global OpenTelemetry)
    * @param tenant whether spans carry the tenant id ({@code shardline.tenant}); off by default, tenant ids may be personal data
    */
   public record Tracing(@DefaultValue("true") boolean enabled, @DefaultValue("false") boolean tenant) {}

@@ -219,8 +219,13 @@ class ShardlineStarterIT {
     SpanData statement = trace.stream().filter(s -> s.getName().equals("shardline SELECT")).findFirst().orElseThrow();
     assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.shard")))
         .isEqualTo("shard-" + ds.config().buckets().shardIndexOf(t));
-    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.endpoint.role"))).isNotBlank();
-    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.route.reason"))).contains(t);
+    assertThat(statement.getInstrumentationScopeInfo().getName()).as("opened by routing-core itself").isEqualTo("dev.shardline.routing");
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.endpoint.role"))).isIn("primary", "replica");
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.endpoint"))).startsWith(
+        "shard-" + ds.config().buckets().shardIndexOf(t) + "/");
+    // SELECT ... WHERE id = ? inside the request's tenant context: restricted to the tenant's rows.
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.route.reason"))).isEqualTo("tenant_context_restricted");
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.route.detail"))).as("it names the tenant").isNull();
     assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.tenant"))).as("tenant only when enabled").isNull();
     assertThat(trace).as("the statement span descends from the server span")
         .anyMatch(s -> s.getSpanId().equals(statement.getParentSpanId()));
@@ -234,5 +239,6 @@ class ShardlineStarterIT {
     assertThat(statement.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     assertThat(statement.getAttributes().get(AttributeKey.booleanKey("shardline.rejected"))).isTrue();
     assertThat(statement.getAttributes().get(AttributeKey.stringKey("db.response.status_code"))).isEqualTo("SL001");
+    assertThat(statement.getAttributes().get(AttributeKey.stringKey("shardline.rejection.reason"))).isEqualTo("isolation");
   }
 }

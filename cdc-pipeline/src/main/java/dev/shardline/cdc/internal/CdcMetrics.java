@@ -9,9 +9,16 @@ import java.util.function.ToDoubleFunction;
 /** The pipeline's meters, one set per shard: events, lag, restarts, sink errors, snapshot rows. */
 public final class CdcMetrics {
   private final MeterRegistry registry;
+  private final BatchTracing tracing;
 
   public CdcMetrics(MeterRegistry registry) {
+    this(registry, null);
+  }
+
+  /** Meters in {@code registry}; batch spans with {@code otel} (null: the global OpenTelemetry once installed). */
+  public CdcMetrics(MeterRegistry registry, io.opentelemetry.api.OpenTelemetry otel) {
     this.registry = registry;
+    this.tracing = new BatchTracing(otel);
   }
 
   public MeterRegistry registry() {
@@ -44,7 +51,12 @@ public final class CdcMetrics {
       Gauge.builder(name, s, f).description(help).tag("shard", shard).register(registry);
     }
 
+    BatchTracing tracing() {
+      return tracing;
+    }
+
     void sinkError(String sink) {
+      BatchTracing.sinkError(sink);
       Counter.builder("shardline.cdc.sink.errors").description("batches a sink failed").tag("shard", shard).tag("sink", sink)
           .register(registry).increment();
     }

@@ -69,6 +69,10 @@ final class SinkChain {
    * @throws ShardlineCdcException when the stream is closed while a sink still fails
    */
   void deliver(ChangeBatch batch, IntFunction<ChangeBatch> single) {
+    metrics.tracing().batch(batch, sinks, () -> deliverTraced(batch, single));
+  }
+
+  private void deliverTraced(ChangeBatch batch, IntFunction<ChangeBatch> single) {
     ChangeBatch withoutTruncates = null;
     for (ChangeSink sink : sinks) {
       if (sink instanceof CacheInvalidationSink) {

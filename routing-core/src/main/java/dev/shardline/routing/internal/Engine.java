@@ -34,6 +34,7 @@ public final class Engine implements AutoCloseable {
   private final com.github.benmanes.caffeine.cache.Cache<Object, String> physicalTenant =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().build();
   private final RoutingMetrics metrics;
+  private final StatementTracing tracing;
   private final Router router;
   private final WriteTracker writes = new WriteTracker();
   private final ReplicaMonitor monitor;
@@ -44,7 +45,13 @@ public final class Engine implements AutoCloseable {
   private final java.util.concurrent.ScheduledExecutorService recovery;
 
   public Engine(ShardlineConfig config, RoutingSettings settings, MeterRegistry registry) {
+    this(config, settings, registry, null);
+  }
+
+  /** As {@link #Engine(ShardlineConfig, RoutingSettings, MeterRegistry)}, tracing with {@code otel} (null: the global one). */
+  public Engine(ShardlineConfig config, RoutingSettings settings, MeterRegistry registry, io.opentelemetry.api.OpenTelemetry otel) {
     this.config = config;
+    this.tracing = new StatementTracing(otel, settings.traceTenant());
     this.settings = settings;
     this.defaultShard = settings.defaultShard() == null ? 0 : indexOfShard(config, settings.defaultShard());
     this.planProbe = new PlanProbe(config.shards().stream().map(ShardSpec::primary).toList());
@@ -152,6 +159,10 @@ public final class Engine implements AutoCloseable {
 
   Router router() {
     return router;
+  }
+
+  StatementTracing tracing() {
+    return tracing;
   }
 
   WriteTracker writes() {

@@ -54,6 +54,13 @@ final class Router {
    */
   Route route(Analysis a, Params params, Object context, int txShard, boolean inTransaction, boolean scatter)
       throws SQLException {
+    Route r = decide(a, params, context, txShard, inTransaction, scatter);
+    StatementTracing.routed(r, this);
+    return r;
+  }
+
+  private Route decide(Analysis a, Params params, Object context, int txShard, boolean inTransaction, boolean scatter)
+      throws SQLException {
     String unrestricted = dev.shardline.routing.Tenants.unrestrictedReason();
     boolean replica = a.kind() == Kind.READ && !inTransaction && readPolicy == ReadPolicy.REPLICA;
     if (a.kind() == Kind.UNVERIFIABLE) {

@@ -44,6 +44,10 @@ final class RoutingConnection extends TransactionalConnection {
    * replica read elsewhere, broadcasts DDL, binds the transaction to its shard and records writes.
    */
   <T> T execute(Analysis a, Params params, Exec<T> body) throws SQLException {
+    return engine.tracing().trace(a, () -> run(a, params, body));
+  }
+
+  private <T> T run(Analysis a, Params params, Exec<T> body) throws SQLException {
     checkOpen();
     if (a.kind() == Kind.TCL) return tcl(a, body);
     if (txFailure != null && !autoCommit) {

@@ -25,6 +25,7 @@ final class RoutingMetrics {
   }
 
   void rejected(String reason, String sql) {
+    StatementTracing.rejected(reason);
     Counter.builder("shardline.statements.rejected").tag("reason", reason)
         .description("statements refused because they could touch other tenants' rows").register(registry).increment();
     if (logged.asMap().putIfAbsent(reason + '\u0000' + sql, Boolean.TRUE) == null) {

@@ -60,6 +60,7 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
 
   /** Returns this logical connection's physical connection to {@code pool}, borrowing it on first use. */
   Connection physical(EndpointPool pool) throws SQLException {
+    StatementTracing.endpoint(pool);
     return held.get(pool, autoCommit, holdability);
   }
 
