@@ -54,7 +54,7 @@ public final class Engine implements AutoCloseable {
     this.tracing = new StatementTracing(otel, settings.traceTenant());
     this.settings = settings;
     this.defaultShard = settings.defaultShard() == null ? 0 : indexOfShard(config, settings.defaultShard());
-    this.planProbe = new PlanProbe(config.shards().stream().map(ShardSpec::primary).toList());
+    this.planProbe = new PlanProbe(config.shards().stream().map(ShardSpec::primary).toList(), registry);
     this.analyzer = new SqlAnalyzer(config.tables(), settings.analysisCacheSize(), settings.trustedFunctions(), planProbe);
     this.metrics = new RoutingMetrics(registry);
     probe(config, settings);

@@ -22,10 +22,13 @@ final class PlanProbe implements AutoCloseable {
   private static final java.util.concurrent.atomic.AtomicLong COUNTER = new java.util.concurrent.atomic.AtomicLong();
   private final List<Endpoint> primaries;
   private final HikariDataSource[] pools;
+  private final io.micrometer.core.instrument.Counter probes;
 
-  PlanProbe(List<Endpoint> primaries) {
+  PlanProbe(List<Endpoint> primaries, io.micrometer.core.instrument.MeterRegistry registry) {
     this.primaries = primaries;
     this.pools = new HikariDataSource[primaries.size()];
+    this.probes = io.micrometer.core.instrument.Counter.builder("shardline.analysis.probes")
+        .description("plan probes sent to a shard primary: one per distinct statement shape, then cached").register(registry);
   }
 
   /** Work on a probe connection. */
@@ -65,6 +68,7 @@ final class PlanProbe implements AutoCloseable {
   String explain(Connection c, String sql, int params, String typeList, String tenantStandIn) throws SQLException {
     if (!tenantStandIn.matches("[0-9a-f-]*")) throw new IllegalArgumentException("tenant stand-in must be a constant: " + tenantStandIn);
     String name = "shardline_probe_" + COUNTER.incrementAndGet();
+    probes.increment();
     if (!c.getAutoCommit()) c.setAutoCommit(true);
     // Four round trips: open (constant text), PREPARE (extended protocol: one statement only), EXPLAIN, close.
     try (Statement st = c.createStatement()) {
