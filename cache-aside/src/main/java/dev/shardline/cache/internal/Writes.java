@@ -41,6 +41,8 @@ public final class Writes {
     List<String> ks = new ArrayList<>(visibleFrom.size());
     visibleFrom.forEach((key, lsn) -> {
       String k = core.keys.value(key);
+      // Before Redis is asked, and kept whatever Redis answers: this JVM must read this write or newer.
+      if (core.positional()) core.ownWrites.wrote(k, shard, lsn);
       list.add(new RedisOps.Invalidation(core.slot(k, shard), lsn, core.tokens.next()));
       ks.add(k);
     });
@@ -81,10 +83,12 @@ public final class Writes {
       shard = at == null ? null : at.shard();
     }
     if (core.near != null) core.near.evictLocal(k);
+    long lsn = committedAt == null ? -1 : committedAt.lsn();
+    if (core.positional() && committedAt != null) core.ownWrites.wrote(k, committedAt.shard(), lsn);
     long ttl = core.jitteredTtl();
     try {
-      boolean stored = core.ops.put(core.slot(k, shard), committedAt == null ? -1 : committedAt.lsn(),
-          Envelope.encode(System.currentTimeMillis() + ttl, 0, payload), ttl + core.config.staleFor().toMillis(),
+      boolean stored = core.ops.put(core.slot(k, shard), lsn,
+          Envelope.encode(System.currentTimeMillis() + ttl, 0, lsn, payload), ttl + core.config.staleFor().toMillis(),
           core.tokens.next(), core.versionPx());
       if (!stored) core.metrics.fillsRejected.increment();
       return stored;
