@@ -45,6 +45,8 @@ public final class AppInstance {
   static final String UPSERT = "INSERT INTO kv (tenant_id, id, val) VALUES (?, ?, ?) "
       + "ON CONFLICT (tenant_id, id) DO UPDATE SET val = EXCLUDED.val RETURNING (xmax = 0)";
   static final String DELETE = "DELETE FROM kv WHERE tenant_id = ? AND id = ?";
+  /** The line an instance prints once its DataSource and cache are up. */
+  static final String READY = "instance ready";
   /** Share of changes that delete the row. */
   static final double DELETES = 0.15;
 
@@ -58,7 +60,6 @@ public final class AppInstance {
     String instance = a[2];
     int tenants = Integer.parseInt(a[3]);
     int ids = Integer.parseInt(a[4]);
-    long until = System.currentTimeMillis() + Long.parseLong(a[5]);
     AtomicLong errors = new AtomicLong();
     try (ShardlineDataSource ds = ShardlineDataSource.fromYaml(yaml); HistoryLog log = new HistoryLog(Path.of(a[6]))) {
       RedissonClient redis = client(a[1]);
@@ -75,6 +76,10 @@ public final class AppInstance {
           new SimpleMeterRegistry());
       Map<String, String> primaryUrls = new HashMap<>();
       ds.config().shards().forEach(sh -> primaryUrls.put(sh.name(), sh.primary().jdbcUrl()));
+      // The runner starts its fault clock once every instance said this (a slow JVM start must not meet Redis already killed).
+      System.out.println(READY);
+      System.out.flush();
+      long until = System.currentTimeMillis() + Long.parseLong(a[5]);
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         threads.add(new Thread(() -> {

@@ -73,13 +73,17 @@ public final class ConsistencyRun {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
       Path f = dir.resolve("app-" + i + ".log");
-      if (Files.exists(f)) Files.readAllLines(f).stream().filter(l -> l.startsWith("instance ")).forEach(out::add);
+      if (Files.exists(f)) Files.readAllLines(f).stream().filter(l -> l.startsWith("instance ") && !l.equals(AppInstance.READY)).forEach(out::add);
     }
     return out;
   }
 
   public Checker.Result run() throws Exception {
     Files.createDirectories(dir);
+    // A previous run's logs, histories and sidecar offsets (positions of another cluster) must not leak into this one.
+    try (var old = Files.list(dir)) {
+      for (Path f : old.filter(Files::isRegularFile).toList()) Files.delete(f);
+    }
     try (PgCluster pg = PgCluster.start(2, 1); RedisServer redis = RedisServer.start();
         TcpProxy slowPrimary = TcpProxy.start(pg.primary(1).port());
         TcpProxy slowReplica = TcpProxy.start(pg.replicas(1).get(0).port())) {
@@ -137,6 +141,7 @@ public final class ConsistencyRun {
         apps.add(java(List.of(AppInstance.class.getName(), yaml.toString(), redis.address(), "app" + i, String.valueOf(TENANTS),
             String.valueOf(IDS), String.valueOf(runMs), h.toString()), dir.resolve("app-" + i + ".log").toFile()));
       }
+      awaitReady(apps);
       Thread sampler = new Thread(() -> sampleLag(httpPort), "lag-sampler");
       sampler.setDaemon(true);
       sampler.start();
@@ -219,6 +224,18 @@ public final class ConsistencyRun {
     if (wait > 0) Thread.sleep(wait);
     step.run();
     log.add(String.format("%6d ms %s", System.currentTimeMillis() - t0, what));
+  }
+
+  private void awaitReady(List<Process> apps) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    for (int i = 0; i < apps.size(); i++) {
+      Path f = dir.resolve("app-" + i + ".log");
+      while (!Files.exists(f) || Files.readAllLines(f).stream().noneMatch(AppInstance.READY::equals)) {
+        if (!apps.get(i).isAlive()) throw new IllegalStateException("instance app" + i + " exited; see " + f);
+        if (System.currentTimeMillis() > deadline) throw new IllegalStateException("instance app" + i + " not ready in 120 s; see " + f);
+        Thread.sleep(200);
+      }
+    }
   }
 
   private Process startSidecar(Path yaml, int httpPort) throws Exception {
