@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.shardline.testkit.RedisServer;
 import dev.shardline.testkit.TcpProxy;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -43,6 +46,37 @@ class ReadYourWritesIT {
 
       assertThat(writer.get(KEY, Long.class, () -> 4L)).as("the writer's read after its acknowledged write of 4").isEqualTo(4L);
       assertThat(writer.stats().redisErrors()).as("the read reached Redis (not a fallback to the loader)").isEqualTo(1L);
+    }
+  }
+
+  @Test
+  void get_redisDownNoNearCache_afterOwnWriteDoesNotJoinOlderLoad() throws Exception {
+    try (RedisServer redis = RedisServer.start(); TestCaches t = new TestCaches()) {
+      RedissonCacheAside cache = t.cache(t.client(redis.address(), 300), t.config().build()); // no near cache
+      redis.kill();
+      AtomicLong db = new AtomicLong(3);
+      CountDownLatch read = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      CompletableFuture<Long> before = CompletableFuture.supplyAsync(() -> cache.get(KEY, Long.class, () -> {
+        long v = db.get();
+        read.countDown();
+        release.await(30, TimeUnit.SECONDS);
+        return v;
+      }));
+      assertThat(read.await(10, TimeUnit.SECONDS)).isTrue();
+      db.set(4); // this JVM's commit; its invalidation cannot reach Redis
+      assertThatThrownBy(() -> cache.invalidate(KEY)).isInstanceOf(CacheUnavailableException.class);
+      CountDownLatch lateLoaded = new CountDownLatch(1);
+      CompletableFuture<Long> after = CompletableFuture.supplyAsync(() -> cache.get(KEY, Long.class, () -> {
+        lateLoaded.countDown();
+        return db.get();
+      }));
+      // Joined to the older load, the late get would wait for it: release that only once the late one
+      // loaded on its own, or after a wait that says it did not.
+      lateLoaded.await(5, TimeUnit.SECONDS);
+      release.countDown();
+      assertThat(before.get(10, TimeUnit.SECONDS)).isEqualTo(3L);
+      assertThat(after.get(10, TimeUnit.SECONDS)).as("a get that began after this JVM's write of 4").isEqualTo(4L);
     }
   }
 

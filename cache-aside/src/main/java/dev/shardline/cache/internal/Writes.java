@@ -51,7 +51,7 @@ public final class Writes {
 
   private void apply(List<RedisOps.Invalidation> list, List<String> ks, String floorKey, long floorLsn) {
     // Evicted here before Redis and again after (by the publish): a read in between could put back the older value.
-    if (core.near != null) ks.forEach(core.near::evictLocal);
+    ks.forEach(this::invalidatedHere);
     try {
       core.ops.invalidate(list, floorKey, floorLsn, core.versionPx());
     } catch (RedisOps.Unavailable u) {
@@ -60,6 +60,15 @@ public final class Writes {
           + u.getMessage() + "); nothing was kept: retry them (the CDC sink leaves its batch unacknowledged)", u);
     }
     if (core.near != null && !ks.isEmpty()) core.near.invalidatedAll(ks);
+  }
+
+  /**
+   * Takes {@code k}'s next local generation (and evicts it from the near cache): a get that starts
+   * now must not join a load in this JVM that began before the change, with or without a near cache.
+   */
+  private void invalidatedHere(String k) {
+    if (core.near != null) core.near.evictLocal(k);
+    else core.generations.invalidated(k);
   }
 
   /** Stores a write-through value; {@code committedAt} null means "no position" (stored only into an empty slot). */
@@ -82,7 +91,7 @@ public final class Writes {
       SourcePosition at = core.readPosition(key);
       shard = at == null ? null : at.shard();
     }
-    if (core.near != null) core.near.evictLocal(k);
+    invalidatedHere(k);
     long lsn = committedAt == null ? -1 : committedAt.lsn();
     if (core.positional() && committedAt != null) core.ownWrites.wrote(k, committedAt.shard(), lsn);
     long ttl = core.jitteredTtl();
