@@ -1,8 +1,10 @@
 package dev.shardline.consistency;
 
+import dev.shardline.routing.ShardlineDataSource;
 import dev.shardline.testkit.PgCluster;
 import dev.shardline.testkit.PgNode;
 import dev.shardline.testkit.RedisServer;
+import dev.shardline.testkit.TcpProxy;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,22 +17,28 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
 
 /**
- * A consistency run: PostgreSQL (a primary and a replica), Redis, the CDC sidecar as its own
- * process, {@code instances} application instances in their own JVMs, and a fault schedule
- * scaled to the run's length: FLUSHALL, Redis kill and restart, a replica delayed with
- * {@code recovery_min_apply_delay} and then killed (reads move to the primary), and the sidecar
- * SIGKILLed while Redis is down. Then quiescence
- * and the {@link Checker}.
+ * A consistency run: PostgreSQL (two shards, each a primary and a replica; shard-1 reached through
+ * a {@link TcpProxy}), Redis, the CDC sidecar as its own process, {@code instances} application
+ * instances in their own JVMs, and a fault schedule scaled to the run's length: FLUSHALL, eviction
+ * of every version key, Redis kill and restart, shard-0's replica delayed with
+ * {@code recovery_min_apply_delay} and then killed (reads move to the primary), the sidecar
+ * SIGKILLed while Redis is down, and +200 ms on every request to shard-1. Then quiescence and
+ * the {@link Checker}.
  */
 public final class ConsistencyRun {
-  private static final int TENANTS = 4;
+  private static final int TENANTS = 8;
   private static final int IDS = 25;
+  private static final Duration SLOW_SHARD = Duration.ofMillis(200);
 
   private final Path dir;
   private final Duration length;
@@ -65,24 +73,29 @@ public final class ConsistencyRun {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < instances; i++) {
       Path f = dir.resolve("app-" + i + ".log");
-      if (Files.exists(f)) Files.readAllLines(f).stream().filter(l -> l.startsWith("instance ")).forEach(out::add);
+      if (Files.exists(f)) Files.readAllLines(f).stream().filter(l -> l.startsWith("instance ") && !l.equals(AppInstance.READY)).forEach(out::add);
     }
     return out;
   }
 
   public Checker.Result run() throws Exception {
     Files.createDirectories(dir);
-    try (PgCluster pg = PgCluster.start(1, 1); RedisServer redis = RedisServer.start()) {
-      PgNode primary = pg.primary(0);
+    // A previous run's logs, histories and sidecar offsets (positions of another cluster) must not leak into this one.
+    try (var old = Files.list(dir)) {
+      for (Path f : old.filter(Files::isRegularFile).toList()) Files.delete(f);
+    }
+    try (PgCluster pg = PgCluster.start(2, 1); RedisServer redis = RedisServer.start();
+        TcpProxy slowPrimary = TcpProxy.start(pg.primary(1).port());
+        TcpProxy slowReplica = TcpProxy.start(pg.replicas(1).get(0).port())) {
       PgNode replica = pg.replicas(0).get(0);
-      primary.execute("CREATE TABLE kv (tenant_id bigint NOT NULL, id bigint NOT NULL, val bigint NOT NULL, PRIMARY KEY (tenant_id, id))",
+      pg.executeOnPrimaries(
+          "CREATE TABLE kv (tenant_id bigint NOT NULL, id bigint NOT NULL, val bigint NOT NULL, PRIMARY KEY (tenant_id, id))",
           "ALTER TABLE kv REPLICA IDENTITY FULL",
-          "INSERT INTO kv SELECT t, i, 0 FROM generate_series(1, " + TENANTS + ") t, generate_series(1, " + IDS + ") i");
-      pg.awaitReplication(Duration.ofSeconds(30));
+          "CREATE TABLE kv_clock (tenant_id bigint NOT NULL, id bigint NOT NULL, seq bigint NOT NULL, PRIMARY KEY (tenant_id, id))");
       int httpPort = freePort();
       Path yaml = pg.writeShardlineYaml(dir.resolve("shardline.yaml"), """
           tables:
-            sharded: { kv: tenant_id }
+            sharded: { kv: tenant_id, kv_clock: tenant_id }
           cdc:
             name: cons
             tables: [kv]
@@ -97,6 +110,27 @@ public final class ConsistencyRun {
             prefix: cons
             redis: { address: "%s", timeout: 300ms }
           """.formatted(httpPort, dir.resolve("offsets.dat"), redis.address()));
+      // Everything that talks to shard-1 (instances, sidecar, checker) goes through the proxies.
+      Files.writeString(yaml, Files.readString(yaml)
+          .replace(":" + pg.primary(1).port() + "/", ":" + slowPrimary.port() + "/")
+          .replace(":" + pg.replicas(1).get(0).port() + "/", ":" + slowReplica.port() + "/"));
+      Map<String, PgNode> primaries = new HashMap<>();
+      Map<String, String> shardOfTenant = new HashMap<>();
+      try (ShardlineDataSource ds = ShardlineDataSource.fromYaml(yaml)) {
+        for (int i = 0; i < pg.primaries().size(); i++) primaries.put(ds.config().shards().get(i).name(), pg.primary(i));
+        for (int t = 1; t <= TENANTS; t++) {
+          String shard = ds.readPosition((long) t).shard();
+          shardOfTenant.put(String.valueOf(t), shard);
+          primaries.get(shard).execute(
+              "INSERT INTO kv SELECT " + t + ", i, 0 FROM generate_series(1, " + IDS + ") i",
+              "INSERT INTO kv_clock SELECT " + t + ", i, 0 FROM generate_series(1, " + IDS + ") i");
+        }
+      }
+      if (new HashSet<>(shardOfTenant.values()).size() < 2) {
+        throw new IllegalStateException("every tenant maps to one shard " + shardOfTenant + "; the run needs both");
+      }
+      log.add("tenants by shard " + new TreeMap<>(shardOfTenant));
+      pg.awaitReplication(Duration.ofSeconds(30));
       Process sidecar = startSidecar(yaml, httpPort);
       long runMs = length.toMillis();
       List<Process> apps = new ArrayList<>();
@@ -107,12 +141,13 @@ public final class ConsistencyRun {
         apps.add(java(List.of(AppInstance.class.getName(), yaml.toString(), redis.address(), "app" + i, String.valueOf(TENANTS),
             String.valueOf(IDS), String.valueOf(runMs), h.toString()), dir.resolve("app-" + i + ".log").toFile()));
       }
+      awaitReady(apps);
       Thread sampler = new Thread(() -> sampleLag(httpPort), "lag-sampler");
       sampler.setDaemon(true);
       sampler.start();
       RedissonClient admin = AppInstance.client(redis.address());
       long t0 = System.currentTimeMillis();
-      sidecar = faults(t0, runMs, admin, redis, replica, sidecar, yaml, httpPort);
+      sidecar = faults(t0, runMs, admin, redis, replica, slowPrimary, slowReplica, sidecar, yaml, httpPort);
       for (Process p : apps) {
         if (!p.waitFor(runMs + 120_000, TimeUnit.MILLISECONDS)) p.destroyForcibly();
       }
@@ -120,12 +155,16 @@ public final class ConsistencyRun {
       List<String> examples = new ArrayList<>();
       int[] entries;
       long quietDeadline = System.currentTimeMillis() + 30_000;
-      try (Connection c = primary.connect()) {
+      Map<String, Connection> connections = new HashMap<>();
+      try {
+        for (Map.Entry<String, PgNode> e : primaries.entrySet()) connections.put(e.getKey(), e.getValue().connect());
         do {
           examples.clear();
           Thread.sleep(500);
-          entries = Checker.staleEntries(admin, c, "cons", examples);
+          entries = Checker.staleEntries(admin, tenant -> connections.get(shardOfTenant.get(tenant)), "cons", examples);
         } while (entries[0] > 0 && System.currentTimeMillis() < quietDeadline);
+      } finally {
+        for (Connection c : connections.values()) c.close();
       }
       for (int i = 0; i < instances; i++) {
         if (!Files.exists(histories.get(i)) || Files.size(histories.get(i)) == 0) {
@@ -137,22 +176,20 @@ public final class ConsistencyRun {
       admin.shutdown();
       // B: the largest CDC lag the sidecar reported, plus its longest outage, plus two sample periods.
       long bound = maxLagMs.get() + longestSidecarOutageMs.get() + 500;
-      Checker.Result r = Checker.check(HistoryLog.readAll(histories), bound, entries);
-      List<String> all = new ArrayList<>(r.examples());
-      all.addAll(examples);
-      return new Checker.Result(r.historySize(), r.reads(), r.writes(), r.boundMs(), r.staleReads(), r.readYourWritesViolations(),
-          r.staleEntries(), r.cachedEntries(), all);
+      return Checker.check(HistoryLog.readAll(histories), bound, entries).withExamples(examples);
     }
   }
 
-  private Process faults(long t0, long runMs, RedissonClient admin, RedisServer redis, PgNode replica, Process sidecar, Path yaml,
-      int httpPort) throws Exception {
-    at(t0, runMs * 8 / 100, "FLUSHALL", () -> admin.getKeys().flushall());
+  private Process faults(long t0, long runMs, RedissonClient admin, RedisServer redis, PgNode replica, TcpProxy slowPrimary,
+      TcpProxy slowReplica, Process sidecar, Path yaml, int httpPort) throws Exception {
+    at(t0, runMs * 6 / 100, "FLUSHALL", () -> admin.getKeys().flushall());
+    at(t0, runMs * 10 / 100, "every version key evicted", () -> log.add("  evicted " + admin.getKeys().deleteByPattern("cons:*:v")));
     at(t0, runMs * 14 / 100, "redis kill", redis::kill);
     at(t0, runMs * 19 / 100, "redis restart", redis::restart);
-    at(t0, runMs * 24 / 100, "replica apply delay 2s",
+    at(t0, runMs * 24 / 100, "shard-0 replica apply delay 2s",
         () -> replica.execute("ALTER SYSTEM SET recovery_min_apply_delay = '2s'", "SELECT pg_reload_conf()"));
-    at(t0, runMs * 36 / 100, "delayed replica killed", replica::kill);
+    at(t0, runMs * 30 / 100, "every version key evicted", () -> log.add("  evicted " + admin.getKeys().deleteByPattern("cons:*:v")));
+    at(t0, runMs * 36 / 100, "delayed shard-0 replica killed", replica::kill);
     at(t0, runMs * 40 / 100, "redis kill", redis::kill);
     Process dead = sidecar;
     at(t0, runMs * 42 / 100, "sidecar SIGKILL while Redis is down", () -> {
@@ -165,6 +202,16 @@ public final class ConsistencyRun {
     long down = System.currentTimeMillis() - sidecarDownSince;
     longestSidecarOutageMs.accumulateAndGet(down, Math::max);
     sidecarDownSince = 0;
+    at(t0, runMs * 54 / 100, "shard-1 +" + SLOW_SHARD.toMillis() + " ms", () -> {
+      slowPrimary.delay(SLOW_SHARD);
+      slowReplica.delay(SLOW_SHARD);
+    });
+    at(t0, runMs * 66 / 100, "FLUSHALL", () -> admin.getKeys().flushall());
+    at(t0, runMs * 72 / 100, "every version key evicted", () -> log.add("  evicted " + admin.getKeys().deleteByPattern("cons:*:v")));
+    at(t0, runMs * 80 / 100, "shard-1 delay removed", () -> {
+      slowPrimary.delay(Duration.ZERO);
+      slowReplica.delay(Duration.ZERO);
+    });
     return next[0];
   }
 
@@ -177,6 +224,18 @@ public final class ConsistencyRun {
     if (wait > 0) Thread.sleep(wait);
     step.run();
     log.add(String.format("%6d ms %s", System.currentTimeMillis() - t0, what));
+  }
+
+  private void awaitReady(List<Process> apps) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    for (int i = 0; i < apps.size(); i++) {
+      Path f = dir.resolve("app-" + i + ".log");
+      while (!Files.exists(f) || Files.readAllLines(f).stream().noneMatch(AppInstance.READY::equals)) {
+        if (!apps.get(i).isAlive()) throw new IllegalStateException("instance app" + i + " exited; see " + f);
+        if (System.currentTimeMillis() > deadline) throw new IllegalStateException("instance app" + i + " not ready in 120 s; see " + f);
+        Thread.sleep(200);
+      }
+    }
   }
 
   private Process startSidecar(Path yaml, int httpPort) throws Exception {

@@ -38,7 +38,7 @@ public final class BulkLoads {
     Map<CacheKey, Pending> missing = new LinkedHashMap<>();
     for (int i = 0; i < list.size(); i++) {
       Envelope e = raw == null ? null : Envelope.decode(raw.get(i));
-      if (e != null && e.fresh(now)) {
+      if (e != null && e.fresh(now) && core.servable(ks.get(i), list.get(i), e)) {
         T v = core.decodeOrNull(e, type, ks.get(i));
         if (v != null || e.isNull()) {
           core.metrics.hits.increment();

@@ -21,6 +21,7 @@ public final class CacheCore {
   final LocalGenerations generations;
   final NearCache near;
   final Tokens tokens = new Tokens();
+  final OwnWrites ownWrites = new OwnWrites(10_000);
 
   public CacheCore(String name, CacheConfig config, RedisOps ops, ValueCodec codec, CacheMetrics metrics) {
     this.name = name;
@@ -57,6 +58,22 @@ public final class CacheCore {
       LOG.warn("cache '{}' - readPositions failed for {} ({}); the load is not cached", name, key, e.toString());
       return null;
     }
+  }
+
+  /**
+   * Returns true if cached envelope {@code e} of {@code key} may be served by this JVM: with
+   * positions, it must have been read at or past this JVM's own last write of the key.
+   */
+  boolean servable(String k, CacheKey key, Envelope e) {
+    if (!positional()) return true;
+    if (ownWrites.covers(k, e.position(), () -> {
+      SourcePosition at = readPosition(key);
+      return at == null ? null : at.shard();
+    })) {
+      return true;
+    }
+    metrics.ownWriteRefusals.increment();
+    return false;
   }
 
   boolean positional() {

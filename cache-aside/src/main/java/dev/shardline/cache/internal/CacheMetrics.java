@@ -23,6 +23,7 @@ public final class CacheMetrics {
   final Counter refreshFailures;
   final Counter refreshesDropped;
   final Counter overloaded;
+  final Counter ownWriteRefusals;
   final Timer loadTimer;
   private final CircuitBreaker breaker;
 
@@ -38,6 +39,8 @@ public final class CacheMetrics {
     this.refreshFailures = counter(r, name, "cache.refresh.failures", "background early refreshes that failed");
     this.refreshesDropped = counter(r, name, "cache.refresh.dropped", "early refreshes skipped because the refresh queue was full");
     this.overloaded = counter(r, name, "cache.loads.rejected", "loads refused by the bulkhead", CacheTracing.Mark.OVERLOADED);
+    this.ownWriteRefusals = counter(r, name, "cache.own_write.refusals",
+        "cached values not served here because they were read before this instance's own later write");
     this.loadTimer = Timer.builder("cache.loads").tag("cache", name).register(r);
     Gauge.builder("cache.breaker.state", breaker, b -> b.getState().getOrder()).tag("cache", name).register(r);
   }

@@ -3,32 +3,43 @@ package dev.shardline.cache.internal;
 import java.nio.ByteBuffer;
 
 /**
- * A cached value as stored in Redis, as bytes: a 13-byte header (format byte, logical expiry
- * millis, load millis) then the codec's payload, read in place by the codec (no text decoding of
- * the header, no copy of the payload). The logical expiry comes before Redis's own (which is later
- * by the serve-stale window); the load time drives XFetch early refresh. Format {@link #NULL_VALUE}
- * records "not found".
+ * A cached value as stored in Redis, as bytes: a 21-byte header (format byte, logical expiry
+ * millis, load millis, read position) then the codec's payload, read in place by the codec (no
+ * text decoding of the header, no copy of the payload). The logical expiry comes before Redis's
+ * own (which is later by the serve-stale window); the load time drives XFetch early refresh; the
+ * read position (the WAL position the value was read at or committed at, -1 unknown) lets an
+ * instance refuse a value older than its own write ({@link OwnWrites}). Format
+ * {@link #NULL_VALUE} records "not found".
  */
 public final class Envelope {
-  static final byte VALUE = 'V';
-  static final byte NULL_VALUE = 'N';
-  static final int HEADER = 13;
+  // Lower case since the position was added: an entry in the older 13-byte form is a miss, not misread.
+  static final byte VALUE = 'v';
+  static final byte NULL_VALUE = 'n';
+  static final int HEADER = 21;
 
   private final byte[] raw;
   private final long expiresAtMillis;
   private final int loadMillis;
+  private final long position;
 
-  private Envelope(byte[] raw, long expiresAtMillis, int loadMillis) {
+  private Envelope(byte[] raw, long expiresAtMillis, int loadMillis, long position) {
     this.raw = raw;
     this.expiresAtMillis = expiresAtMillis;
     this.loadMillis = loadMillis;
+    this.position = position;
   }
 
-  /** Returns the stored form of {@code payload} (null: "not found"). */
+  /** Returns the stored form of {@code payload} (null: "not found") with an unknown position. */
   public static byte[] encode(long expiresAtMillis, long loadMillis, byte[] payload) {
+    return encode(expiresAtMillis, loadMillis, -1, payload);
+  }
+
+  /** Returns the stored form of {@code payload} (null: "not found"), read at {@code position} (-1: unknown). */
+  public static byte[] encode(long expiresAtMillis, long loadMillis, long position, byte[] payload) {
     int n = payload == null ? 0 : payload.length;
     ByteBuffer b = ByteBuffer.allocate(HEADER + n);
-    b.put(payload == null ? NULL_VALUE : VALUE).putLong(expiresAtMillis).putInt((int) Math.min(Integer.MAX_VALUE, loadMillis));
+    b.put(payload == null ? NULL_VALUE : VALUE).putLong(expiresAtMillis).putInt((int) Math.min(Integer.MAX_VALUE, loadMillis))
+        .putLong(position);
     if (payload != null) b.put(payload);
     return b.array();
   }
@@ -38,7 +49,7 @@ public final class Envelope {
     if (raw == null || raw.length < HEADER || (raw[0] != VALUE && raw[0] != NULL_VALUE)) return null;
     ByteBuffer b = ByteBuffer.wrap(raw);
     b.get();
-    return new Envelope(raw, b.getLong(), b.getInt());
+    return new Envelope(raw, b.getLong(), b.getInt(), b.getLong());
   }
 
   public boolean isNull() {
@@ -64,6 +75,11 @@ public final class Envelope {
 
   public long loadMillis() {
     return loadMillis;
+  }
+
+  /** The WAL position the value was read at (a lower bound) or committed at; -1 when unknown. */
+  public long position() {
+    return position;
   }
 
   public boolean fresh(long now) {

@@ -64,7 +64,7 @@ public final class Loads implements AutoCloseable {
       return flight.run(core.generations.flightKey(k), () -> boundedLoad(key, loader, null, type));
     }
     long now = System.currentTimeMillis();
-    if (e != null && e.fresh(now)) {
+    if (e != null && e.fresh(now) && core.servable(k, key, e)) {
       T value = core.decodeOrNull(e, type, k);
       if (value != null || e.isNull()) {
         core.metrics.hits.increment();
@@ -97,12 +97,12 @@ public final class Loads implements AutoCloseable {
         locked = core.ops.call(() -> tryLock(lock, slice));
         if (locked) break;
         core.metrics.lockWaits.increment();
-        T filled = readFresh(k, type);
+        T filled = readFresh(k, key, type);
         if (filled != null) return filled;
       }
       if (locked) {
         // Another process may have filled the key while we waited for the lock.
-        T filled = readFresh(k, type);
+        T filled = readFresh(k, key, type);
         if (filled != null) return filled;
       }
     } catch (RedisOps.Unavailable u) {
@@ -119,9 +119,9 @@ public final class Loads implements AutoCloseable {
   }
 
   /** Returns the fresh cached value, throws {@link Filled} for a cached null, returns null when there is none. */
-  private <T> T readFresh(String k, Class<T> type) {
+  private <T> T readFresh(String k, CacheKey key, Class<T> type) {
     Envelope again = Envelope.decode(core.ops.get(k));
-    if (again == null || !again.fresh(System.currentTimeMillis())) return null;
+    if (again == null || !again.fresh(System.currentTimeMillis()) || !core.servable(k, key, again)) return null;
     T value = core.decodeOrNull(again, type, k);
     if (value == null && again.isNull()) throw new Filled(null);
     return value;
@@ -207,7 +207,7 @@ public final class Loads implements AutoCloseable {
     }
     long ttl = value == null ? core.config.negativeTtl().toMillis() : core.jitteredTtl();
     if (ttl <= 0) return;
-    byte[] stored = Envelope.encode(System.currentTimeMillis() + ttl, loadMs, payload);
+    byte[] stored = Envelope.encode(System.currentTimeMillis() + ttl, loadMs, readLsn, payload);
     try {
       if (!core.ops.fill(slot, held, readLsn, stored, ttl + core.config.staleFor().toMillis())) core.metrics.fillsRejected.increment();
     } catch (RedisOps.Unavailable u) {

@@ -41,6 +41,8 @@ public final class Writes {
     List<String> ks = new ArrayList<>(visibleFrom.size());
     visibleFrom.forEach((key, lsn) -> {
       String k = core.keys.value(key);
+      // Before Redis is asked, and kept whatever Redis answers: this JVM must read this write or newer.
+      if (core.positional()) core.ownWrites.wrote(k, shard, lsn);
       list.add(new RedisOps.Invalidation(core.slot(k, shard), lsn, core.tokens.next()));
       ks.add(k);
     });
@@ -49,7 +51,7 @@ public final class Writes {
 
   private void apply(List<RedisOps.Invalidation> list, List<String> ks, String floorKey, long floorLsn) {
     // Evicted here before Redis and again after (by the publish): a read in between could put back the older value.
-    if (core.near != null) ks.forEach(core.near::evictLocal);
+    ks.forEach(this::invalidatedHere);
     try {
       core.ops.invalidate(list, floorKey, floorLsn, core.versionPx());
     } catch (RedisOps.Unavailable u) {
@@ -58,6 +60,15 @@ public final class Writes {
           + u.getMessage() + "); nothing was kept: retry them (the CDC sink leaves its batch unacknowledged)", u);
     }
     if (core.near != null && !ks.isEmpty()) core.near.invalidatedAll(ks);
+  }
+
+  /**
+   * Takes {@code k}'s next local generation (and evicts it from the near cache): a get that starts
+   * now must not join a load in this JVM that began before the change, with or without a near cache.
+   */
+  private void invalidatedHere(String k) {
+    if (core.near != null) core.near.evictLocal(k);
+    else core.generations.invalidated(k);
   }
 
   /** Stores a write-through value; {@code committedAt} null means "no position" (stored only into an empty slot). */
@@ -80,11 +91,13 @@ public final class Writes {
       SourcePosition at = core.readPosition(key);
       shard = at == null ? null : at.shard();
     }
-    if (core.near != null) core.near.evictLocal(k);
+    invalidatedHere(k);
+    long lsn = committedAt == null ? -1 : committedAt.lsn();
+    if (core.positional() && committedAt != null) core.ownWrites.wrote(k, committedAt.shard(), lsn);
     long ttl = core.jitteredTtl();
     try {
-      boolean stored = core.ops.put(core.slot(k, shard), committedAt == null ? -1 : committedAt.lsn(),
-          Envelope.encode(System.currentTimeMillis() + ttl, 0, payload), ttl + core.config.staleFor().toMillis(),
+      boolean stored = core.ops.put(core.slot(k, shard), lsn,
+          Envelope.encode(System.currentTimeMillis() + ttl, 0, lsn, payload), ttl + core.config.staleFor().toMillis(),
           core.tokens.next(), core.versionPx());
       if (!stored) core.metrics.fillsRejected.increment();
       return stored;
