@@ -63,6 +63,7 @@ class StandbyIT {
         standby.destroy();
         if (!standby.waitFor(30, TimeUnit.SECONDS)) standby.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
+      CrashDrillIT.keepLog(dir, "StandbyIT");
       CdcPipeline.cleanup(cfg, CdcConfig.fromYaml(cfg));
     }
   }

@@ -1,8 +1,6 @@
 package dev.shardline.cdc.internal;
 
-import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;
-import dev.shardline.cdc.spi.Position;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -52,7 +50,7 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
     }
     Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
     try (Statement s = c.createStatement()) {
-      for (SourceTable t : tables.values()) s.execute(createStage(t));
+      for (SourceTable t : tables().values()) s.execute(createStage(t));
     }
     return c;
   }
@@ -193,12 +191,6 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
         }
       }
     }
-  }
-
-  @Override
-  protected void saveOffset(String shard, ChangeBatch batch, Position watermark) throws SQLException {
-    upsertOffset("INSERT OR REPLACE INTO " + OFFSETS + " (shard, commit_lsn, lsn, offset_json) VALUES (?, ?, ?, ?)",
-        shard, batch, watermark);
   }
 
   private String cast(String expr, String pgType) {

@@ -1,9 +1,7 @@
 package dev.shardline.cdc.internal;
 
 import dev.shardline.cdc.CdcConfig;
-import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;
-import dev.shardline.cdc.spi.Position;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -47,9 +45,9 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
     return DriverManager.getConnection(target.url(), p);
   }
 
-  /** Applies Shardline's changelog (offsets table) and the user's analytics changelog via the migrations module. */
+  /** Applies the user's analytics changelog ({@code cdc.sinks.postgres.changelog}) before any table is derived. */
   @Override
-  protected void createOffsetsTable() throws SQLException {
+  protected void prepareStore() throws SQLException {
     AnalyticsChangelog.apply(target);
   }
 
@@ -128,12 +126,5 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
     return insert.append("_source_shard, _source_lsn").append(values).append("?, ?) ON CONFLICT (")
         .append(String.join(", ", key.stream().map(AnalyticsSink::quote).toList())).append(")")
         .append(update).append("_source_shard = EXCLUDED._source_shard, _source_lsn = EXCLUDED._source_lsn").toString();
-  }
-
-  @Override
-  protected void saveOffset(String shard, ChangeBatch batch, Position watermark) throws SQLException {
-    upsertOffset("INSERT INTO " + OFFSETS + " (shard, commit_lsn, lsn, offset_json) VALUES (?, ?, ?, ?) "
-        + "ON CONFLICT (shard) DO UPDATE SET commit_lsn = EXCLUDED.commit_lsn, lsn = EXCLUDED.lsn, offset_json = EXCLUDED.offset_json",
-        shard, batch, watermark);
   }
 }
