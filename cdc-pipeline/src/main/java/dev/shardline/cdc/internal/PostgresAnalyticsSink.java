@@ -45,10 +45,18 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
     return DriverManager.getConnection(target.url(), p);
   }
 
-  /** Applies the user's analytics changelog ({@code cdc.sinks.postgres.changelog}) before any table is derived. */
+  /**
+   * Applies the user's analytics changelog ({@code cdc.sinks.postgres.changelog}) before any table is
+   * derived, then serialises the table creation of sidecars that open the store at the same moment
+   * (an active one and its standby): concurrent {@code CREATE TABLE IF NOT EXISTS} of one name can
+   * fail in PostgreSQL. The lock ends with the transaction that creates the tables.
+   */
   @Override
   protected void prepareStore() throws SQLException {
     AnalyticsChangelog.apply(target);
+    try (java.sql.Statement s = conn.createStatement()) {
+      s.execute("SELECT pg_advisory_xact_lock(hashtext('shardline_cdc_tables'))");
+    }
   }
 
   @Override
