@@ -22,8 +22,10 @@ final class OffsetsTable {
   static final String DDL = "CREATE TABLE IF NOT EXISTS " + NAME + " (shard VARCHAR(63) PRIMARY KEY, commit_lsn BIGINT NOT NULL, "
       + "lsn BIGINT NOT NULL, offset_json TEXT NOT NULL)";
 
-  private static final String UPSERT = "INSERT INTO " + NAME + " (shard, commit_lsn, lsn, offset_json) VALUES (?, ?, ?, ?) "
-      + "ON CONFLICT (shard) DO UPDATE SET commit_lsn = EXCLUDED.commit_lsn, lsn = EXCLUDED.lsn, offset_json = EXCLUDED.offset_json";
+  // UPDATE, then INSERT for a shard's first offset, rather than INSERT … ON CONFLICT: one writer per
+  // shard (the lease), and on DuckDB the upsert took p50 3.2 ms against 0.6 ms for the UPDATE (dev machine).
+  private static final String UPDATE = "UPDATE " + NAME + " SET commit_lsn = ?, lsn = ?, offset_json = ? WHERE shard = ?";
+  private static final String INSERT = "INSERT INTO " + NAME + " (commit_lsn, lsn, offset_json, shard) VALUES (?, ?, ?, ?)";
 
   private OffsetsTable() {}
 
@@ -48,12 +50,16 @@ final class OffsetsTable {
 
   /** Stores {@code shard}'s offset in the caller's transaction. */
   static void write(Connection c, String shard, Position position, String offsetJson) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-      ps.setString(1, shard);
-      ps.setLong(2, position.commitLsn());
-      ps.setLong(3, position.lsn());
-      ps.setString(4, offsetJson);
-      ps.executeUpdate();
+    if (set(c, UPDATE, shard, position, offsetJson) == 0) set(c, INSERT, shard, position, offsetJson);
+  }
+
+  private static int set(Connection c, String sql, String shard, Position position, String offsetJson) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, position.commitLsn());
+      ps.setLong(2, position.lsn());
+      ps.setString(3, offsetJson);
+      ps.setString(4, shard);
+      return ps.executeUpdate();
     }
   }
 
