@@ -126,6 +126,10 @@ class CrashDrillIT {
               analytics.primary(0).stop();
               Thread.sleep(1_500);
               analytics.primary(0).start();
+              // The running sidecar must get through the restart by itself: its retries (backoff up
+              // to 10 s) reconnect the sink once the store is back.
+              await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                  .until(() -> !sidecar.isAlive() || lines(dir, "cdc sink postgres - reconnected") >= 1);
             }
             Thread.sleep(ms - ms / 2);
             assertThat(sidecar.isAlive()).as("sidecar died by itself; see %s", dir.resolve("sidecar.log")).isTrue();
