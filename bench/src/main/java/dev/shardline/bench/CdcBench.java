@@ -1,6 +1,7 @@
 package dev.shardline.bench;
 
 import dev.shardline.bench.cdc.BenchCache;
+import dev.shardline.bench.cdc.StageTimes;
 import dev.shardline.bench.cdc.StampingSink;
 import dev.shardline.bench.cdc.TimedInvalidator;
 import dev.shardline.cdc.CdcConfig;
@@ -90,10 +91,13 @@ public final class CdcBench {
         fullRate = drainRunning(p, stamp, 2L * backlog);
         timed.stamping(true);
         stamp.stamping(true);
+        StageTimes before = StageTimes.take(p.meterRegistry());
         long[][] commits = latencyWriter(cluster, samples);
         Thread.sleep(2_000);
         inv = latencies(commits, timed::doneAt);
         vis = latencies(commits, stamp::seenAt);
+        System.out.print("latency phase, where the time goes (pipeline histograms, both shards):\n"
+            + StageTimes.take(p.meterRegistry()).since(before));
       }
       System.out.printf(Locale.ROOT, "drain: raw Debezium %.0f changes/s, DuckDB + Redis invalidation %.0f changes/s%n", rawRate, fullRate);
       System.out.printf(Locale.ROOT, "commit -> invalidated: p50 %.1f ms p99 %.1f ms (%d samples); commit -> visible in DuckDB: p50 %.1f ms p99 %.1f ms%n",
@@ -217,15 +221,42 @@ public final class CdcBench {
       }
       Thread.sleep(5_000); // JIT and start-up work settle
       long ticks0 = cpuTicks(p.pid());
+      java.util.Map<String, Long> threads0 = threadTicks(p.pid());
       long t0 = System.nanoTime();
       Thread.sleep(10_000);
       long ticks1 = cpuTicks(p.pid());
       double seconds = (System.nanoTime() - t0) / 1e9;
+      java.util.Map<String, Long> threads1 = threadTicks(p.pid());
+      // Where idle CPU goes, by thread (OS thread names, 15 characters): the polling loops or the rest.
+      java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+      threads1.forEach((k, v) -> byName.merge(k.substring(k.indexOf(' ') + 1), v - threads0.getOrDefault(k, 0L), Long::sum));
+      StringBuilder top = new StringBuilder();
+      byName.entrySet().stream().filter(e -> e.getValue() > 0).sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(12)
+          .forEach(e -> top.append(String.format(Locale.ROOT, "  %-16s %.1f %%%n", e.getKey(), e.getValue() / seconds)));
+      System.out.print("idle CPU by thread (% of one core):\n" + top);
       return (ticks1 - ticks0) / 100.0 / seconds * 100.0;
     } finally {
       p.destroy();
       p.waitFor();
     }
+  }
+
+  /** Returns utime + stime per live thread, keyed "tid name". */
+  private static java.util.Map<String, Long> threadTicks(long pid) throws Exception {
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+          out.put(t.getFileName() + " " + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+        } catch (java.io.IOException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return out;
   }
 
   private static long cpuTicks(long pid) throws Exception {

@@ -1,12 +1,9 @@
 package dev.shardline.cdc;
 
 import dev.shardline.cache.CacheInvalidator;
-import dev.shardline.cdc.internal.AnalyticsSink;
-import dev.shardline.cdc.internal.CacheInvalidationSink;
 import dev.shardline.cdc.internal.CdcMetrics;
-import dev.shardline.cdc.internal.DuckDbAnalyticsSink;
 import dev.shardline.cdc.internal.HttpEndpoint;
-import dev.shardline.cdc.internal.PostgresAnalyticsSink;
+import dev.shardline.cdc.internal.PipelineSinks;
 import dev.shardline.cdc.internal.ShardStream;
 import dev.shardline.cdc.internal.SourceAdmin;
 import dev.shardline.cdc.internal.SourceTable;
@@ -48,7 +45,7 @@ public final class CdcPipeline implements AutoCloseable {
   private final boolean builtInSinks;
   private final PrometheusMeterRegistry registry;
   private final io.opentelemetry.api.OpenTelemetry otel;
-  private final List<ChangeSink> sinks = new ArrayList<>();
+  private volatile PipelineSinks sinks;
   private final List<ShardStream> streams = new ArrayList<>();
   private HttpEndpoint http;
   private boolean started;
@@ -93,51 +90,20 @@ public final class CdcPipeline implements AutoCloseable {
     for (ShardSpec s : shards) perShard.put(s.name(), admin.prepare(s));
     Map<String, SourceTable> schema = perShard.values().iterator().next();
     try {
-      // Order matters: sinks that store the resume offset (analytics) run last, so their offset
-      // never passes a batch that the cache or an application sink has not applied yet.
-      if (invalidator != null && !cdc.invalidations().isEmpty()) {
-        sinks.add(new CacheInvalidationSink(invalidator, cdc.invalidations()));
-      }
-      sinks.addAll(extraSinks);
-      if (builtInSinks) {
-        boolean truncates = cdc.truncate() == CdcConfig.TruncateMode.DELETE;
-        cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema, truncates)));
-        cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema, truncates)));
-      }
-      sinks.addAll(observers);
-      Map<String, ShardSpec> byName = new LinkedHashMap<>();
-      for (ShardSpec s : config.shards()) byName.put(s.name(), s);
-      for (ChangeSink s : sinks) {
-        if (s instanceof AnalyticsSink a) a.schemaSource((shard, table) -> describeEverywhere(admin, table));
-        s.open();
-      }
+      sinks = new PipelineSinks(cdc, schema, invalidator, extraSinks, builtInSinks, observers);
+      sinks.open(config, admin);
       CdcMetrics metrics = new CdcMetrics(registry, otel);
-      for (ShardSpec s : shards) streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks, metrics, admin, this::policyOf));
+      for (ShardSpec s : shards) {
+        streams.add(new ShardStream(s, cdc, perShard.get(s.name()), sinks.list(), metrics, admin, this::policyOf));
+      }
       streams.forEach(ShardStream::start);
       cdc.httpPort().ifPresent(port -> http = new HttpEndpoint(port, registry, this::ready, this::readyBody));
       LOG.info("cdc - started {} shard engines, sinks {}, tables {}", streams.size(),
-          sinks.stream().map(ChangeSink::name).toList(), cdc.tables());
+          sinks.list().stream().map(ChangeSink::name).toList(), cdc.tables());
     } catch (RuntimeException e) {
       close();
       throw e;
     }
-  }
-
-  /**
-   * Returns a table as the analytics sinks should have it while shards are migrated one after
-   * another: every column some shard has (so a column is dropped only once no shard has it), each
-   * with the widest type any shard has.
-   */
-  private SourceTable describeEverywhere(SourceAdmin admin, String table) {
-    SourceTable first = null;
-    Map<String, String> columns = new LinkedHashMap<>();
-    for (ShardSpec s : config.shards()) {
-      if (config.tables().isBroadcast(table) && first != null) break; // streamed from the first shard only
-      SourceTable t = admin.describe(s, table);
-      if (first == null) first = t;
-      t.columns().forEach((c, type) -> columns.merge(c, type, (a, b) -> dev.shardline.cdc.internal.SchemaEvolution.isWidening(a, b) ? b : a));
-    }
-    return new SourceTable(table, columns, first.primaryKey(), first.tenantColumn());
   }
 
   private OnError policyOf(String sink) {
@@ -178,13 +144,9 @@ public final class CdcPipeline implements AutoCloseable {
    * process per file, so readers in the same process go through here). The caller closes it.
    */
   public java.sql.Connection openDuckDbReader() {
-    DuckDbAnalyticsSink duck = sinks.stream().filter(s -> s instanceof DuckDbAnalyticsSink).map(s -> (DuckDbAnalyticsSink) s)
-        .findFirst().orElseThrow(() -> new ShardlineCdcException("cdc - no duckdb sink is open; configure cdc.sinks.duckdb and start()"));
-    try {
-      return duck.openReader();
-    } catch (java.sql.SQLException e) {
-      throw new ShardlineCdcException("cdc sink duckdb - cannot open a reader: " + e.getMessage(), e);
-    }
+    PipelineSinks open = sinks;
+    if (open == null) throw new ShardlineCdcException("cdc - no duckdb sink is open; configure cdc.sinks.duckdb and start()");
+    return open.openDuckDbReader();
   }
 
   /** Returns the port of the HTTP endpoint, or -1 when {@code cdc.http} is not configured. */
@@ -202,13 +164,7 @@ public final class CdcPipeline implements AutoCloseable {
     if (closed) return;
     closed = true;
     streams.parallelStream().forEach(ShardStream::close);
-    for (ChangeSink s : sinks) {
-      try {
-        s.close();
-      } catch (RuntimeException e) {
-        LOG.warn("cdc sink {} - close failed: {}", s.name(), e.getMessage());
-      }
-    }
+    if (sinks != null) sinks.close();
     if (http != null) http.close();
   }
 

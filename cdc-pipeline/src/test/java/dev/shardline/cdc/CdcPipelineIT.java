@@ -125,8 +125,9 @@ class CdcPipelineIT {
       p.start();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
           assertThat(CdcFixture.rows(pg, "SELECT tenant_id, id, note, loaded_at IS NOT NULL FROM orders")).containsExactly("3|1|u|t"));
-      assertThat(CdcFixture.rows(pg, "SELECT id FROM databasechangelog ORDER BY id"))
-          .containsExactly("analytics-orders-1", "shardline-cdc-offsets-1");
+      // Shardline's own tables are plain DDL (OffsetsTable), not changesets of the user's changelog.
+      assertThat(CdcFixture.rows(pg, "SELECT id FROM databasechangelog ORDER BY id")).containsExactly("analytics-orders-1");
+      assertThat(CdcFixture.rows(pg, "SELECT to_regclass('shardline_cdc_offsets') IS NOT NULL")).containsExactly("t");
     } finally {
       CdcPipeline.cleanup(cfg, cdc);
     }

@@ -101,7 +101,13 @@ class CrashDrillIT {
         try (SourceWriter writer = new SourceWriter(cluster, 2_000).start(); DocsWriter docs = new DocsWriter(cluster, docsTouched).start()) {
           ordersTouched = writer.touched();
           for (int i = 0; i < KILLS; i++) {
+            long streamingBefore = i == 0 ? 0 : lines(dir, "engine started");
             Process sidecar = i == 0 ? first : startSidecar(yaml, dir, redis.address(), sinkLog);
+            // Each kill lands while both shards stream (a loaded machine may take several seconds to
+            // start a JVM and its engines; a kill before that would test start-up, not streaming).
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !sidecar.isAlive() || lines(dir, "engine started") >= streamingBefore + 2);
+            assertThat(sidecar.isAlive()).as("sidecar died while starting; see %s", dir.resolve("sidecar.log")).isTrue();
             long ms = 2_500 + rnd.nextInt(2_500);
             stepsMs.add(ms);
             Thread.sleep(ms / 2);
@@ -110,11 +116,20 @@ class CrashDrillIT {
             }
             if (i == KILLS / 2) {
               cluster.executeOnPrimaries("ALTER TABLE orders ADD COLUMN region text", "UPDATE orders SET region = 'r' || id WHERE id % 50 = 0");
+              // The running sidecar must take the new column into both sinks by itself (no restart).
+              await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                  .until(() -> !sidecar.isAlive() || lines(dir, "table orders follows the source (shard-") >= 2);
+              assertThat(lines(dir, "table orders follows the source (shard-")).as("sinks that followed ADD COLUMN while streaming")
+                  .isGreaterThanOrEqualTo(2);
             }
             if (i == Math.max(0, KILLS - 2)) {
               analytics.primary(0).stop();
               Thread.sleep(1_500);
               analytics.primary(0).start();
+              // The running sidecar must get through the restart by itself: its retries (backoff up
+              // to 10 s) reconnect the sink once the store is back.
+              await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                  .until(() -> !sidecar.isAlive() || lines(dir, "cdc sink postgres - reconnected") >= 1);
             }
             Thread.sleep(ms - ms / 2);
             assertThat(sidecar.isAlive()).as("sidecar died by itself; see %s", dir.resolve("sidecar.log")).isTrue();
@@ -151,10 +166,16 @@ class CrashDrillIT {
         List<String> notApplied = new ArrayList<>();
         ordersTouched.forEach(k -> { if (!applied.contains("orders:" + k)) notApplied.add("orders:" + k); });
         docsTouched.forEach(k -> { if (!applied.contains("docs:" + k)) notApplied.add("docs:" + k); });
-        System.out.printf("crash drill: %d kills after %s ms, %d order rows, engine starts %d, batches with replays skipped %d, "
-            + "keys changed %d, user sink failures %d%n", KILLS, stepsMs, orders.size(), started, replays, ordersTouched.size() + docsTouched.size(),
-            log.lines().filter(l -> l.contains("flaky sink - refusing")).count());
-        assertThat(started).as("engines that reached streaming across the runs").isGreaterThanOrEqualTo(KILLS);
+        System.out.printf("crash drill: %d kills after %s ms of streaming, %d order rows, engine starts %d, batches with replays skipped %d, "
+            + "keys changed %d, user sink failures %d, ADD COLUMN followed while streaming %d / at a start %d, postgres sink reconnects %d%n",
+            KILLS, stepsMs, orders.size(), started, replays, ordersTouched.size() + docsTouched.size(),
+            log.lines().filter(l -> l.contains("flaky sink - refusing")).count(),
+            log.lines().filter(l -> l.contains("table orders follows the source (shard-")).count(),
+            log.lines().filter(l -> l.contains("table orders follows the source: [added region]")).count(),
+            log.lines().filter(l -> l.contains("cdc sink postgres - reconnected")).count());
+        assertThat(started).as("shard engines that reached streaming across the runs (2 per run)").isGreaterThanOrEqualTo(2L * KILLS);
+        assertThat(log).as("the sidecar streaming while the analytics store restarted reconnected to it")
+            .contains("cdc sink postgres - reconnected");
         assertThat(notApplied).as("changes the user sink never applied (of %d)", ordersTouched.size() + docsTouched.size()).isEmpty();
         Set<String> invalidated = RecordingInvalidator.recorded(cache);
         List<String> notInvalidated = ordersTouched.stream().filter(k -> !invalidated.contains("order:" + k)).toList();
@@ -162,6 +183,7 @@ class CrashDrillIT {
         assertThat(log).doesNotContain("dead-letter");
       } finally {
         if (last != null && last.isAlive()) last.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        keepLog(dir, "CrashDrillIT");
         CdcPipeline.cleanup(cfg, CdcConfig.fromYaml(cfg));
         cache.shutdown();
       }
@@ -184,6 +206,24 @@ class CrashDrillIT {
     File log = dir.resolve("sidecar.log").toFile();
     pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
     return pb.start();
+  }
+
+  private static long lines(Path dir, String text) throws java.io.IOException {
+    Path log = dir.resolve("sidecar.log");
+    if (!Files.exists(log)) return 0;
+    try (var lines = Files.lines(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+      return lines.filter(l -> l.contains(text)).count();
+    }
+  }
+
+  /** Copies the sidecars' log out of the test's temporary directory (deleted after the test) into {@code target/}. */
+  static void keepLog(Path dir, String test) {
+    try {
+      Path log = dir.resolve("sidecar.log");
+      if (Files.exists(log)) Files.copy(log, Path.of("target", test + "-sidecar.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.io.IOException e) {
+      System.out.println("cannot keep the sidecar log: " + e);
+    }
   }
 
   private static List<String> missing(List<String> source, List<String> sink) {

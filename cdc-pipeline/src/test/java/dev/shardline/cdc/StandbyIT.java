@@ -44,12 +44,15 @@ class StandbyIT {
       try (SourceWriter writer = new SourceWriter(cluster, 5_000).start()) {
         Thread.sleep(2_000);
         assertThat(count(log, "took over the shard's lease")).as("the standby streamed while the active one lived").isZero();
+        long killed = System.nanoTime();
         active.destroyForcibly(); // SIGKILL
         assertThat(active.waitFor(10, TimeUnit.SECONDS)).isTrue();
         cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (1, 999999, 1)");
         cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (101, 999999, 1)");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
             .untilAsserted(() -> assertThat(CdcFixture.rows(pg, "SELECT count(*) FROM orders WHERE id = 999999")).containsExactly("2"));
+        System.out.printf("standby drill: rows committed after the SIGKILL visible on both shards %d ms after it%n",
+            (System.nanoTime() - killed) / 1_000_000);
         Thread.sleep(1_000);
       }
       List<String> source = CdcFixture.sourceRows(cluster, ORDERS);
@@ -63,6 +66,7 @@ class StandbyIT {
         standby.destroy();
         if (!standby.waitFor(30, TimeUnit.SECONDS)) standby.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
+      CrashDrillIT.keepLog(dir, "StandbyIT");
       CdcPipeline.cleanup(cfg, CdcConfig.fromYaml(cfg));
     }
   }

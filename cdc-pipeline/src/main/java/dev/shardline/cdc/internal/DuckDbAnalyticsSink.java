@@ -1,8 +1,6 @@
 package dev.shardline.cdc.internal;
 
-import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;
-import dev.shardline.cdc.spi.Position;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,6 +24,13 @@ import org.duckdb.DuckDBConnection;
  */
 public final class DuckDbAnalyticsSink extends AnalyticsSink {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DuckDbAnalyticsSink.class);
+  /**
+   * Up to this many changes, rows are removed by key (a prepared DELETE per change) instead of one
+   * DELETE … USING join with the staging table: on the dev machine a keyed delete took p50 0.6 ms
+   * and the join p50 6 ms (a fixed hash-join cost, whatever the batch size), and single-row batches
+   * are the steady state of a live stream.
+   */
+  static final int KEYED_DELETE_MAX = 8;
   private final Path file;
 
   public DuckDbAnalyticsSink(Path file, Map<String, SourceTable> tables) {
@@ -52,7 +57,7 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
     }
     Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
     try (Statement s = c.createStatement()) {
-      for (SourceTable t : tables.values()) s.execute(createStage(t));
+      for (SourceTable t : tables().values()) s.execute(createStage(t));
     }
     return c;
   }
@@ -165,11 +170,35 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
     }
     insert.append("_source_shard, _source_lsn)");
     select.append("s._source_shard, s._source_lsn FROM ").append(stage).append(" s WHERE s._op = 'u'");
+    // A delete from a shard that no longer owns the row (tenant moved away) must not remove it.
+    if (changes.size() <= KEYED_DELETE_MAX) {
+      deleteByKey(table, changes);
+    } else {
+      try (Statement s = conn.createStatement()) {
+        s.execute("DELETE FROM " + table.name() + " t USING " + stage + " s WHERE " + match
+            + " AND (s._op = 'u' OR t._source_shard = s._source_shard)");
+      }
+    }
     try (Statement s = conn.createStatement()) {
-      // A delete from a shard that no longer owns the row (tenant moved away) must not remove it.
-      s.execute("DELETE FROM " + table.name() + " t USING " + stage + " s WHERE " + match
-          + " AND (s._op = 'u' OR t._source_shard = s._source_shard)");
       s.execute(insert.append(select).toString());
+    }
+  }
+
+  /** The DELETE … USING of {@link #write} for a few changes: an upsert removes the key's row, a delete only this shard's. */
+  private void deleteByKey(SourceTable table, List<ChangeEvent> changes) throws SQLException {
+    StringBuilder where = new StringBuilder();
+    for (String k : table.sinkKey()) {
+      where.append(quote(k)).append(" = ").append(cast("?", table.columns().get(k))).append(" AND ");
+    }
+    String sql = "DELETE FROM " + table.name() + " WHERE " + where + "(? = 'u' OR _source_shard = ?)";
+    try (java.sql.PreparedStatement ps = conn.prepareStatement(sql)) {
+      for (ChangeEvent e : changes) {
+        int i = 1;
+        for (String k : table.sinkKey()) ps.setString(i++, e.row().get(k));
+        ps.setString(i++, e.op() == ChangeEvent.Op.DELETE ? "d" : "u");
+        ps.setString(i, e.shard());
+        ps.executeUpdate();
+      }
     }
   }
 
@@ -193,12 +222,6 @@ public final class DuckDbAnalyticsSink extends AnalyticsSink {
         }
       }
     }
-  }
-
-  @Override
-  protected void saveOffset(String shard, ChangeBatch batch, Position watermark) throws SQLException {
-    upsertOffset("INSERT OR REPLACE INTO " + OFFSETS + " (shard, commit_lsn, lsn, offset_json) VALUES (?, ?, ?, ?)",
-        shard, batch, watermark);
   }
 
   private String cast(String expr, String pgType) {

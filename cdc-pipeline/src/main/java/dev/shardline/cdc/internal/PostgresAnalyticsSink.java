@@ -1,9 +1,7 @@
 package dev.shardline.cdc.internal;
 
 import dev.shardline.cdc.CdcConfig;
-import dev.shardline.cdc.spi.ChangeBatch;
 import dev.shardline.cdc.spi.ChangeEvent;
-import dev.shardline.cdc.spi.Position;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -47,10 +45,18 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
     return DriverManager.getConnection(target.url(), p);
   }
 
-  /** Applies Shardline's changelog (offsets table) and the user's analytics changelog via the migrations module. */
+  /**
+   * Applies the user's analytics changelog ({@code cdc.sinks.postgres.changelog}) before any table is
+   * derived, then serialises the table creation of sidecars that open the store at the same moment
+   * (an active one and its standby): concurrent {@code CREATE TABLE IF NOT EXISTS} of one name can
+   * fail in PostgreSQL. The lock ends with the transaction that creates the tables.
+   */
   @Override
-  protected void createOffsetsTable() throws SQLException {
+  protected void prepareStore() throws SQLException {
     AnalyticsChangelog.apply(target);
+    try (java.sql.Statement s = conn.createStatement()) {
+      s.execute("SELECT pg_advisory_xact_lock(hashtext('shardline_cdc_tables'))");
+    }
   }
 
   @Override
@@ -128,12 +134,5 @@ public final class PostgresAnalyticsSink extends AnalyticsSink {
     return insert.append("_source_shard, _source_lsn").append(values).append("?, ?) ON CONFLICT (")
         .append(String.join(", ", key.stream().map(AnalyticsSink::quote).toList())).append(")")
         .append(update).append("_source_shard = EXCLUDED._source_shard, _source_lsn = EXCLUDED._source_lsn").toString();
-  }
-
-  @Override
-  protected void saveOffset(String shard, ChangeBatch batch, Position watermark) throws SQLException {
-    upsertOffset("INSERT INTO " + OFFSETS + " (shard, commit_lsn, lsn, offset_json) VALUES (?, ?, ?, ?) "
-        + "ON CONFLICT (shard) DO UPDATE SET commit_lsn = EXCLUDED.commit_lsn, lsn = EXCLUDED.lsn, offset_json = EXCLUDED.offset_json",
-        shard, batch, watermark);
   }
 }

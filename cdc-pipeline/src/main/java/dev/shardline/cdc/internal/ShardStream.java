@@ -267,6 +267,7 @@ public final class ShardStream implements AutoCloseable {
         eventOffsets.add(r.record().sourceOffset());
       }
     }
+    received(events, now);
     SourceRecord last = records.get(records.size() - 1).record();
     if (LOG.isDebugEnabled()) {
       LOG.debug("cdc {} - batch of {} records, {} changes, offset {}", shard.name(), records.size(), events.size(), last.sourceOffset());
@@ -308,6 +309,12 @@ public final class ShardStream implements AutoCloseable {
     }
     for (ChangeEvent e : events) {
       if (!e.snapshot() && e.sourceMillis() > 0) metrics.lagMs.set(Math.max(0, now - e.sourceMillis()));
+    }
+  }
+
+  private void received(List<ChangeEvent> events, long now) {
+    for (ChangeEvent e : events) {
+      if (!e.snapshot() && e.sourceMillis() > 0) metrics.receive.record(Math.max(0, now - e.sourceMillis()), TimeUnit.MILLISECONDS);
     }
   }
 

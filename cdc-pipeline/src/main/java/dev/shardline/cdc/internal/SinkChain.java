@@ -50,6 +50,10 @@ final class SinkChain {
     this.deadLetters = deadLetters;
   }
 
+  CdcMetrics.Shard metrics() {
+    return metrics;
+  }
+
   /** Returns the error of the sink the current batch is waiting for, or {@code null} when none fails. */
   String failing() {
     return failing;
@@ -157,7 +161,9 @@ final class SinkChain {
   /** Returns null when the sink applied the batch, else the error (after counting and logging it). */
   private String tryApply(ChangeSink sink, ChangeBatch batch, int attempt) {
     try {
+      long t0 = System.nanoTime();
       sink.apply(batch);
+      metrics.apply(sink.name()).record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
       if (attempt > 1) LOG.info("cdc {} - sink {} applied the batch after {} attempts", shard, sink.name(), attempt);
       return null;
     } catch (RuntimeException ex) {

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 final class StoringStage implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoringStage.class);
 
-  private record Pending(ChangeBatch batch, IntFunction<ChangeBatch> single, Runnable applied) {}
+  private record Pending(ChangeBatch batch, IntFunction<ChangeBatch> single, Runnable applied, long queuedNanos) {}
 
   private final String shard;
   private final SinkChain chain;
@@ -72,7 +72,7 @@ final class StoringStage implements AutoCloseable {
         wait(50);
       }
       throwIfFailed();
-      queue.add(new Pending(batch, single, applied));
+      queue.add(new Pending(batch, single, applied, System.nanoTime()));
       queuedEvents += batch.events().size();
       if (!draining) {
         draining = true;
@@ -124,6 +124,8 @@ final class StoringStage implements AutoCloseable {
         }
         for (Pending p : take) events += p.batch().events().size();
       }
+      long started = System.nanoTime();
+      for (Pending p : take) chain.metrics().stageWait.record(started - p.queuedNanos(), TimeUnit.NANOSECONDS);
       try {
         Pending merged = merge(take);
         chain.deliver(merged.batch(), merged.single());
@@ -154,7 +156,7 @@ final class StoringStage implements AutoCloseable {
       while (starts[k] > i) k--; // the last batch starting at or before change i holds it
       return ps.get(k).single().apply(i - starts[k]);
     };
-    return new Pending(all, single, null);
+    return new Pending(all, single, null, ps.get(0).queuedNanos());
   }
 
   /** Lets the batch being applied finish (queued ones are dropped), then stops the thread. */

@@ -64,6 +64,24 @@ class DuckDbAnalyticsSinkTest {
     }
   }
 
+  @Test
+  void apply_batchAboveKeyedDeleteLimit_mergesLikeSmallBatches() throws Exception {
+    int n = DuckDbAnalyticsSink.KEYED_DELETE_MAX + 4;
+    try (DuckDbAnalyticsSink sink = open()) {
+      List<ChangeEvent> first = new ArrayList<>();
+      for (int id = 1; id <= n; id++) first.add(up("shard-0", 1, id, "1.00", 1, 10 + id));
+      sink.apply(batch("shard-0", new Position(1, 100), first.toArray(ChangeEvent[]::new)));
+      sink.apply(batch("shard-1", new Position(1, 10), up("shard-1", 1, 1, "9.00", 1, 10))); // key (1,1) now owned by shard-1
+      List<ChangeEvent> second = new ArrayList<>();
+      second.add(del("shard-0", 1, 1, 2, 200)); // shard-0 no longer owns (1,1): its delete keeps shard-1's row
+      second.add(del("shard-0", 1, 2, 2, 201));
+      for (int id = 3; id <= n; id++) second.add(up("shard-0", 1, id, "2.00", 2, 200 + id));
+      sink.apply(batch("shard-0", new Position(2, 300), second.toArray(ChangeEvent[]::new)));
+      List<String> rows = rows(sink);
+      assertThat(rows).hasSize(n - 1).contains("1|1|9.00|shard-1", "1|3|2.00|shard-0").doesNotContain("1|2|1.00|shard-0");
+    }
+  }
+
   private DuckDbAnalyticsSink open() {
     DuckDbAnalyticsSink sink = new DuckDbAnalyticsSink(dir.resolve("a.duckdb"), Map.of("orders", ORDERS));
     sink.open();
