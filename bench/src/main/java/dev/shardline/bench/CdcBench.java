@@ -31,28 +31,33 @@ import java.util.Locale;
  * <p>Args: [backlog changes per shard, default 50000] [latency samples, default 1000].
  */
 public final class CdcBench {
-  private static final String TABLES = "tables:\n  sharded: { orders: tenant_id }\n";
+    private static final String TABLES = "tables:\n  sharded: { orders: tenant_id }\n";
 
-  private CdcBench() {}
+    private CdcBench() {}
 
-  public static void main(String[] args) throws Exception {
-    dev.shardline.cdc.cli.Main.defaultLogging();
-    int backlog = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
-    int samples = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
-    Path dir = Files.createTempDirectory("shardline-cdc-bench-");
-    try (PgCluster cluster = PgCluster.start(2, 0); RedisServer redis = RedisServer.start();
-        BenchCache cache = new BenchCache(redis.address())) {
-      cluster.executeOnPrimaries("CREATE TABLE orders (tenant_id bigint NOT NULL, id bigint NOT NULL, amount numeric(12,2), "
-          + "note text, version int NOT NULL DEFAULT 1, PRIMARY KEY (tenant_id, id))");
-      int port = freePort();
-      Path raw = cluster.writeShardlineYaml(dir.resolve("raw.yaml"), TABLES + """
+    public static void main(String[] args) throws Exception {
+        dev.shardline.cdc.cli.Main.defaultLogging();
+        int backlog = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+        int samples = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
+        Path dir = Files.createTempDirectory("shardline-cdc-bench-");
+        try (PgCluster cluster = PgCluster.start(2, 0);
+                RedisServer redis = RedisServer.start();
+                BenchCache cache = new BenchCache(redis.address())) {
+            cluster.executeOnPrimaries(
+                    "CREATE TABLE orders (tenant_id bigint NOT NULL, id bigint NOT NULL, amount numeric(12,2), "
+                            + "note text, version int NOT NULL DEFAULT 1, PRIMARY KEY (tenant_id, id))");
+            int port = freePort();
+            Path raw = cluster.writeShardlineYaml(
+                    dir.resolve("raw.yaml"), TABLES + """
           cdc:
             name: raw
             tables: [orders]
             snapshot: never
             offsets: { file: %s }
           """.formatted(dir.resolve("raw.offsets")));
-      Path full = cluster.writeShardlineYaml(dir.resolve("full.yaml"), TABLES + """
+            Path full = cluster.writeShardlineYaml(
+                    dir.resolve("full.yaml"),
+                    TABLES + """
           cdc:
             name: full
             tables: [orders]
@@ -64,224 +69,266 @@ public final class CdcBench {
           cache:
             redis: { address: %s }
           """.formatted(port, dir.resolve("analytics.duckdb"), redis.address()));
-      // Create both slots first, so the one backlog below is in both.
-      for (Path y : List.of(raw, full)) {
-        try (CdcPipeline p = pipeline(y, null, new StampingSink())) {
-          p.start();
-          awaitReady(p);
-          Thread.sleep(1_500);
+            // Create both slots first, so the one backlog below is in both.
+            for (Path y : List.of(raw, full)) {
+                try (CdcPipeline p = pipeline(y, null, new StampingSink())) {
+                    p.start();
+                    awaitReady(p);
+                    Thread.sleep(1_500);
+                }
+            }
+            // Warm-up round (JIT, DuckDB, Redisson) on a smaller backlog, so neither side pays it in the measured
+            // round.
+            int warm = Math.max(2_000, backlog / 5);
+            writeBacklog(cluster, warm, 0);
+            drain(raw, null, 2L * warm);
+            drain(full, new TimedInvalidator(cache), 2L * warm);
+            long t0 = System.nanoTime();
+            writeBacklog(cluster, backlog, 1_000_000);
+            System.out.printf(
+                    Locale.ROOT,
+                    "backlog: %d changes on 2 shards written in %.1f s%n",
+                    2L * backlog,
+                    (System.nanoTime() - t0) / 1e9);
+
+            double rawRate = drain(raw, null, 2L * backlog);
+            TimedInvalidator timed = new TimedInvalidator(cache);
+            StampingSink stamp = new StampingSink();
+            double fullRate;
+            double[] inv;
+            double[] vis;
+            try (CdcPipeline p = pipeline(full, timed, stamp)) {
+                fullRate = drainRunning(p, stamp, 2L * backlog);
+                timed.stamping(true);
+                stamp.stamping(true);
+                StageTimes before = StageTimes.take(p.meterRegistry());
+                long[][] commits = latencyWriter(cluster, samples);
+                Thread.sleep(2_000);
+                inv = latencies(commits, timed::doneAt);
+                vis = latencies(commits, stamp::seenAt);
+                System.out.print("latency phase, where the time goes (pipeline histograms, both shards):\n"
+                        + StageTimes.take(p.meterRegistry()).since(before));
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "drain: raw Debezium %.0f changes/s, DuckDB + Redis invalidation %.0f changes/s%n",
+                    rawRate,
+                    fullRate);
+            System.out.printf(
+                    Locale.ROOT,
+                    "commit -> invalidated: p50 %.1f ms p99 %.1f ms (%d samples); commit -> visible in DuckDB: p50 %.1f ms p99 %.1f ms%n",
+                    pct(inv, 50),
+                    pct(inv, 99),
+                    inv.length,
+                    pct(vis, 50),
+                    pct(vis, 99));
+            double idle = idleCpu(full, port);
+            System.out.printf(
+                    Locale.ROOT,
+                    "sidecar process idle (2 shards, pollInterval 10ms, heartbeat 5s): %.1f %% of one core%n",
+                    idle);
+            Results.print("cdc", "invalidate_p99_ms", round(pct(inv, 99)));
+            Results.print("cdc", "analytics_visible_p99_ms", round(pct(vis, 99)));
+            Results.print("cdc", "throughput_ratio", round(fullRate / rawRate));
+            Results.print("cdc", "idle_cpu_pct", round(idle));
+            for (Path y : List.of(raw, full)) {
+                ShardlineConfig cfg = ShardlineConfig.fromYaml(y);
+                CdcPipeline.cleanup(cfg, CdcConfig.fromYaml(cfg));
+            }
         }
-      }
-      // Warm-up round (JIT, DuckDB, Redisson) on a smaller backlog, so neither side pays it in the measured round.
-      int warm = Math.max(2_000, backlog / 5);
-      writeBacklog(cluster, warm, 0);
-      drain(raw, null, 2L * warm);
-      drain(full, new TimedInvalidator(cache), 2L * warm);
-      long t0 = System.nanoTime();
-      writeBacklog(cluster, backlog, 1_000_000);
-      System.out.printf(Locale.ROOT, "backlog: %d changes on 2 shards written in %.1f s%n", 2L * backlog, (System.nanoTime() - t0) / 1e9);
-
-      double rawRate = drain(raw, null, 2L * backlog);
-      TimedInvalidator timed = new TimedInvalidator(cache);
-      StampingSink stamp = new StampingSink();
-      double fullRate;
-      double[] inv;
-      double[] vis;
-      try (CdcPipeline p = pipeline(full, timed, stamp)) {
-        fullRate = drainRunning(p, stamp, 2L * backlog);
-        timed.stamping(true);
-        stamp.stamping(true);
-        StageTimes before = StageTimes.take(p.meterRegistry());
-        long[][] commits = latencyWriter(cluster, samples);
-        Thread.sleep(2_000);
-        inv = latencies(commits, timed::doneAt);
-        vis = latencies(commits, stamp::seenAt);
-        System.out.print("latency phase, where the time goes (pipeline histograms, both shards):\n"
-            + StageTimes.take(p.meterRegistry()).since(before));
-      }
-      System.out.printf(Locale.ROOT, "drain: raw Debezium %.0f changes/s, DuckDB + Redis invalidation %.0f changes/s%n", rawRate, fullRate);
-      System.out.printf(Locale.ROOT, "commit -> invalidated: p50 %.1f ms p99 %.1f ms (%d samples); commit -> visible in DuckDB: p50 %.1f ms p99 %.1f ms%n",
-          pct(inv, 50), pct(inv, 99), inv.length, pct(vis, 50), pct(vis, 99));
-      double idle = idleCpu(full, port);
-      System.out.printf(Locale.ROOT, "sidecar process idle (2 shards, pollInterval 10ms, heartbeat 5s): %.1f %% of one core%n", idle);
-      Results.print("cdc", "invalidate_p99_ms", round(pct(inv, 99)));
-      Results.print("cdc", "analytics_visible_p99_ms", round(pct(vis, 99)));
-      Results.print("cdc", "throughput_ratio", round(fullRate / rawRate));
-      Results.print("cdc", "idle_cpu_pct", round(idle));
-      for (Path y : List.of(raw, full)) {
-        ShardlineConfig cfg = ShardlineConfig.fromYaml(y);
-        CdcPipeline.cleanup(cfg, CdcConfig.fromYaml(cfg));
-      }
     }
-  }
 
-  private static void awaitReady(CdcPipeline p) throws InterruptedException {
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    while (!p.ready()) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("pipeline not ready: " + p.status());
-      Thread.sleep(20);
-    }
-  }
-
-  private static CdcPipeline pipeline(Path yaml, TimedInvalidator inv, StampingSink stamp) {
-    ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
-    CdcPipeline.Builder b = CdcPipeline.builder(cfg, CdcConfig.fromYaml(cfg)).observer(stamp);
-    if (inv != null) b.invalidator(inv);
-    return b.build();
-  }
-
-  /** Inserts then updates {@code perShard} rows' worth of changes on each shard, in 1000-row transactions. */
-  private static void writeBacklog(PgCluster cluster, int perShard, int idBase) throws Exception {
-    for (int s = 0; s < 2; s++) {
-      try (Connection c = cluster.primary(s).connect(); Statement st = c.createStatement()) {
-        int rows = perShard / 2;
-        for (int from = 1; from <= rows; from += 1000) {
-          int to = Math.min(rows, from + 999);
-          st.execute("INSERT INTO orders (tenant_id, id, amount, note) SELECT " + (s * 100 + 1) + " + g % 5, " + idBase + " + g, "
-              + "g % 1000, 'b' || g FROM generate_series(" + from + ", " + to + ") g");
+    private static void awaitReady(CdcPipeline p) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!p.ready()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("pipeline not ready: " + p.status());
+            Thread.sleep(20);
         }
-        for (int from = 1; from <= rows; from += 1000) {
-          st.execute("UPDATE orders SET amount = amount + 1, version = version + 1 WHERE id BETWEEN " + (idBase + from)
-              + " AND " + (idBase + from + 999));
+    }
+
+    private static CdcPipeline pipeline(Path yaml, TimedInvalidator inv, StampingSink stamp) {
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
+        CdcPipeline.Builder b =
+                CdcPipeline.builder(cfg, CdcConfig.fromYaml(cfg)).observer(stamp);
+        if (inv != null) b.invalidator(inv);
+        return b.build();
+    }
+
+    /** Inserts then updates {@code perShard} rows' worth of changes on each shard, in 1000-row transactions. */
+    private static void writeBacklog(PgCluster cluster, int perShard, int idBase) throws Exception {
+        for (int s = 0; s < 2; s++) {
+            try (Connection c = cluster.primary(s).connect();
+                    Statement st = c.createStatement()) {
+                int rows = perShard / 2;
+                for (int from = 1; from <= rows; from += 1000) {
+                    int to = Math.min(rows, from + 999);
+                    st.execute("INSERT INTO orders (tenant_id, id, amount, note) SELECT " + (s * 100 + 1) + " + g % 5, "
+                            + idBase + " + g, " + "g % 1000, 'b' || g FROM generate_series(" + from + ", " + to
+                            + ") g");
+                }
+                for (int from = 1; from <= rows; from += 1000) {
+                    st.execute("UPDATE orders SET amount = amount + 1, version = version + 1 WHERE id BETWEEN "
+                            + (idBase + from) + " AND " + (idBase + from + 999));
+                }
+            }
         }
-      }
     }
-  }
 
-  private static double drain(Path yaml, TimedInvalidator inv, long expected) throws Exception {
-    StampingSink stamp = new StampingSink();
-    try (CdcPipeline p = pipeline(yaml, inv, stamp)) {
-      return drainRunning(p, stamp, expected);
-    }
-  }
-
-  /** Starts {@code p} and returns changes/s from the first change seen to the last of the backlog. */
-  private static double drainRunning(CdcPipeline p, StampingSink stamp, long expected) throws Exception {
-    p.start();
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (stamp.changes() == 0 && System.nanoTime() < deadline) Thread.sleep(1);
-    long first = System.nanoTime();
-    long seenFirst = stamp.changes();
-    while (stamp.changes() < expected && System.nanoTime() < deadline) Thread.sleep(2);
-    long end = System.nanoTime();
-    if (stamp.changes() < expected) throw new IllegalStateException("drain incomplete: " + stamp.changes() + " of " + expected);
-    return (expected - seenFirst) / ((end - first) / 1e9);
-  }
-
-  /** Commits one insert every ~20 ms alternating shards; returns {shard-tenant, id, commitNanos} per sample. */
-  private static long[][] latencyWriter(PgCluster cluster, int samples) throws Exception {
-    long[][] out = new long[samples][];
-    try (Connection c0 = cluster.primary(0).connect(); Connection c1 = cluster.primary(1).connect()) {
-      for (int i = 0; i < samples; i++) {
-        int s = i % 2;
-        long tenant = s * 100 + 1;
-        long id = 100_000_000L + i;
-        try (Statement st = (s == 0 ? c0 : c1).createStatement()) {
-          st.execute("INSERT INTO orders (tenant_id, id, amount, note) VALUES (" + tenant + ", " + id + ", 1, 'lat')");
+    private static double drain(Path yaml, TimedInvalidator inv, long expected) throws Exception {
+        StampingSink stamp = new StampingSink();
+        try (CdcPipeline p = pipeline(yaml, inv, stamp)) {
+            return drainRunning(p, stamp, expected);
         }
-        out[i] = new long[] {tenant, id, System.nanoTime()};
-        Thread.sleep(20);
-      }
     }
-    return out;
-  }
 
-  private static double[] latencies(long[][] commits, java.util.function.Function<String, Long> at) {
-    List<Double> ms = new ArrayList<>();
-    int lost = 0;
-    for (long[] c : commits) {
-      Long t = at.apply(c[0] + ":" + c[1]);
-      if (t == null) {
-        lost++;
-        continue;
-      }
-      ms.add(Math.max(0, (t - c[2]) / 1e6));
+    /** Starts {@code p} and returns changes/s from the first change seen to the last of the backlog. */
+    private static double drainRunning(CdcPipeline p, StampingSink stamp, long expected) throws Exception {
+        p.start();
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (stamp.changes() == 0 && System.nanoTime() < deadline) Thread.sleep(1);
+        long first = System.nanoTime();
+        long seenFirst = stamp.changes();
+        while (stamp.changes() < expected && System.nanoTime() < deadline) Thread.sleep(2);
+        long end = System.nanoTime();
+        if (stamp.changes() < expected)
+            throw new IllegalStateException("drain incomplete: " + stamp.changes() + " of " + expected);
+        return (expected - seenFirst) / ((end - first) / 1e9);
     }
-    if (lost > 0) throw new IllegalStateException(lost + " samples never arrived");
-    return ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-  }
 
-  /** Runs the sidecar as its own process, waits for readiness, and returns its CPU use over 10 s of idleness. */
-  private static double idleCpu(Path yaml, int port) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx384m", "-cp", System.getProperty("java.class.path"), "dev.shardline.cdc.cli.Main", "cdc",
-        "--config", yaml.toString())
-        .redirectErrorStream(true).redirectOutput(yaml.resolveSibling("sidecar.log").toFile()).start();
-    try {
-      HttpClient http = HttpClient.newHttpClient();
-      long deadline = System.nanoTime() + 60_000_000_000L;
-      while (System.nanoTime() < deadline) {
+    /** Commits one insert every ~20 ms alternating shards; returns {shard-tenant, id, commitNanos} per sample. */
+    private static long[][] latencyWriter(PgCluster cluster, int samples) throws Exception {
+        long[][] out = new long[samples][];
+        try (Connection c0 = cluster.primary(0).connect();
+                Connection c1 = cluster.primary(1).connect()) {
+            for (int i = 0; i < samples; i++) {
+                int s = i % 2;
+                long tenant = s * 100 + 1;
+                long id = 100_000_000L + i;
+                try (Statement st = (s == 0 ? c0 : c1).createStatement()) {
+                    st.execute("INSERT INTO orders (tenant_id, id, amount, note) VALUES (" + tenant + ", " + id
+                            + ", 1, 'lat')");
+                }
+                out[i] = new long[] {tenant, id, System.nanoTime()};
+                Thread.sleep(20);
+            }
+        }
+        return out;
+    }
+
+    private static double[] latencies(long[][] commits, java.util.function.Function<String, Long> at) {
+        List<Double> ms = new ArrayList<>();
+        int lost = 0;
+        for (long[] c : commits) {
+            Long t = at.apply(c[0] + ":" + c[1]);
+            if (t == null) {
+                lost++;
+                continue;
+            }
+            ms.add(Math.max(0, (t - c[2]) / 1e6));
+        }
+        if (lost > 0) throw new IllegalStateException(lost + " samples never arrived");
+        return ms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    }
+
+    /** Runs the sidecar as its own process, waits for readiness, and returns its CPU use over 10 s of idleness. */
+    private static double idleCpu(Path yaml, int port) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(
+                        java,
+                        "-Xmx384m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.shardline.cdc.cli.Main",
+                        "cdc",
+                        "--config",
+                        yaml.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(yaml.resolveSibling("sidecar.log").toFile())
+                .start();
         try {
-          if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready")).build(),
-              HttpResponse.BodyHandlers.ofString()).statusCode() == 200) break;
-        } catch (java.io.IOException e) {
-          // not listening yet
+            HttpClient http = HttpClient.newHttpClient();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (http.send(
+                                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready"))
+                                                    .build(),
+                                            HttpResponse.BodyHandlers.ofString())
+                                    .statusCode()
+                            == 200) break;
+                } catch (java.io.IOException e) {
+                    // not listening yet
+                }
+                Thread.sleep(100);
+            }
+            Thread.sleep(5_000); // JIT and start-up work settle
+            long ticks0 = cpuTicks(p.pid());
+            java.util.Map<String, Long> threads0 = threadTicks(p.pid());
+            long t0 = System.nanoTime();
+            Thread.sleep(10_000);
+            long ticks1 = cpuTicks(p.pid());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            java.util.Map<String, Long> threads1 = threadTicks(p.pid());
+            // Where idle CPU goes, by thread (OS thread names, 15 characters): the polling loops or the rest.
+            java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+            threads1.forEach((k, v) ->
+                    byName.merge(k.substring(k.indexOf(' ') + 1), v - threads0.getOrDefault(k, 0L), Long::sum));
+            StringBuilder top = new StringBuilder();
+            byName.entrySet().stream()
+                    .filter(e -> e.getValue() > 0)
+                    .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                    .limit(12)
+                    .forEach(e -> top.append(
+                            String.format(Locale.ROOT, "  %-16s %.1f %%%n", e.getKey(), e.getValue() / seconds)));
+            System.out.print("idle CPU by thread (% of one core):\n" + top);
+            return (ticks1 - ticks0) / 100.0 / seconds * 100.0;
+        } finally {
+            p.destroy();
+            p.waitFor();
         }
-        Thread.sleep(100);
-      }
-      Thread.sleep(5_000); // JIT and start-up work settle
-      long ticks0 = cpuTicks(p.pid());
-      java.util.Map<String, Long> threads0 = threadTicks(p.pid());
-      long t0 = System.nanoTime();
-      Thread.sleep(10_000);
-      long ticks1 = cpuTicks(p.pid());
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      java.util.Map<String, Long> threads1 = threadTicks(p.pid());
-      // Where idle CPU goes, by thread (OS thread names, 15 characters): the polling loops or the rest.
-      java.util.Map<String, Long> byName = new java.util.TreeMap<>();
-      threads1.forEach((k, v) -> byName.merge(k.substring(k.indexOf(' ') + 1), v - threads0.getOrDefault(k, 0L), Long::sum));
-      StringBuilder top = new StringBuilder();
-      byName.entrySet().stream().filter(e -> e.getValue() > 0).sorted((a, b) -> Long.compare(b.getValue(), a.getValue())).limit(12)
-          .forEach(e -> top.append(String.format(Locale.ROOT, "  %-16s %.1f %%%n", e.getKey(), e.getValue() / seconds)));
-      System.out.print("idle CPU by thread (% of one core):\n" + top);
-      return (ticks1 - ticks0) / 100.0 / seconds * 100.0;
-    } finally {
-      p.destroy();
-      p.waitFor();
     }
-  }
 
-  /** Returns utime + stime per live thread, keyed "tid name". */
-  private static java.util.Map<String, Long> threadTicks(long pid) throws Exception {
-    java.util.Map<String, Long> out = new java.util.HashMap<>();
-    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-      for (Path t : tasks.toList()) {
-        try {
-          String stat = Files.readString(t.resolve("stat"));
-          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
-          out.put(t.getFileName() + " " + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
-        } catch (java.io.IOException gone) {
-          // the thread ended meanwhile
+    /** Returns utime + stime per live thread, keyed "tid name". */
+    private static java.util.Map<String, Long> threadTicks(long pid) throws Exception {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+                    out.put(t.getFileName() + " " + name, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                } catch (java.io.IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
         }
-      }
+        return out;
     }
-    return out;
-  }
 
-  private static long cpuTicks(long pid) throws Exception {
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100 Hz)
-  }
-
-  private static double pct(double[] sorted, double p) {
-    if (sorted.length == 0) return Double.NaN;
-    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
-  private static double round(double v) {
-    return Math.round(v * 100.0) / 100.0;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+    private static long cpuTicks(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100 Hz)
     }
-  }
 
-  static String describe(double[] a) {
-    return Arrays.toString(a);
-  }
+    private static double pct(double[] sorted, double p) {
+        if (sorted.length == 0) return Double.NaN;
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100.0) / 100.0;
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String describe(double[] a) {
+        return Arrays.toString(a);
+    }
 }

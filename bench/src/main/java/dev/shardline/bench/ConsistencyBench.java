@@ -11,19 +11,20 @@ import java.time.Duration;
  * history size and the measured CDC lag bound B.
  */
 public final class ConsistencyBench {
-  private ConsistencyBench() {}
+    private ConsistencyBench() {}
 
-  public static void main(String[] args) throws Exception {
-    long seconds = args.length > 0 ? Long.parseLong(args[0]) : 600;
-    ConsistencyRun run = new ConsistencyRun(Files.createTempDirectory("consistency-bench-"), Duration.ofSeconds(seconds), 3);
-    Checker.Result r = run.run();
-    run.events().forEach(e -> System.out.println("fault " + e));
-    run.instanceSummaries().forEach(System.out::println);
-    System.out.println(r.print());
-    Results.print("consistency", "stale_reads", r.staleReads());
-    Results.print("consistency", "stale_entries_after_quiesce", r.staleEntries());
-    Results.print("consistency", "ryw_violations", r.readYourWritesViolations());
-    Results.print("consistency", "history_size", r.historySize());
-    Results.print("consistency", "cdc_lag_bound_ms", r.boundMs());
-  }
+    public static void main(String[] args) throws Exception {
+        long seconds = args.length > 0 ? Long.parseLong(args[0]) : 600;
+        ConsistencyRun run =
+                new ConsistencyRun(Files.createTempDirectory("consistency-bench-"), Duration.ofSeconds(seconds), 3);
+        Checker.Result r = run.run();
+        run.events().forEach(e -> System.out.println("fault " + e));
+        run.instanceSummaries().forEach(System.out::println);
+        System.out.println(r.print());
+        Results.print("consistency", "stale_reads", r.staleReads());
+        Results.print("consistency", "stale_entries_after_quiesce", r.staleEntries());
+        Results.print("consistency", "ryw_violations", r.readYourWritesViolations());
+        Results.print("consistency", "history_size", r.historySize());
+        Results.print("consistency", "cdc_lag_bound_ms", r.boundMs());
+    }
 }

@@ -33,46 +33,53 @@ import org.hibernate.context.spi.CurrentTenantIdentifierResolver;
  * the first server.
  */
 final class DropInBench {
-  private static final int BULK_ROWS = 100_000;
-  private static final int BULK_CHUNK = 10_000;
-  private static final int TENANTS = 100;
-  private static final int ORM_ROWS_PER_TENANT = 100;
+    private static final int BULK_ROWS = 100_000;
+    private static final int BULK_CHUNK = 10_000;
+    private static final int TENANTS = 100;
+    private static final int ORM_ROWS_PER_TENANT = 100;
 
-  /** The entity read by id; the tenant column is Hibernate's own {@code @TenantId}. */
-  @Entity(name = "BenchAccount")
-  @Table(name = "bench_accounts")
-  public static class BenchAccount {
-    @Id Long id;
-    @TenantId @Column(name = "tenant_id") String tenantId;
-    long balance;
-  }
+    /** The entity read by id; the tenant column is Hibernate's own {@code @TenantId}. */
+    @Entity(name = "BenchAccount")
+    @Table(name = "bench_accounts")
+    public static class BenchAccount {
+        @Id
+        Long id;
 
-  /** Hibernate's tenant is Shardline's context tenant. */
-  public static class ContextTenant implements CurrentTenantIdentifierResolver<String> {
-    @Override
-    public String resolveCurrentTenantIdentifier() {
-      Object t = Tenants.current();
-      return t == null ? "none" : t.toString();
+        @TenantId
+        @Column(name = "tenant_id")
+        String tenantId;
+
+        long balance;
     }
 
-    @Override
-    public boolean validateExistingCurrentSessions() {
-      return false;
+    /** Hibernate's tenant is Shardline's context tenant. */
+    public static class ContextTenant implements CurrentTenantIdentifierResolver<String> {
+        @Override
+        public String resolveCurrentTenantIdentifier() {
+            Object t = Tenants.current();
+            return t == null ? "none" : t.toString();
+        }
+
+        @Override
+        public boolean validateExistingCurrentSessions() {
+            return false;
+        }
     }
-  }
 
-  private DropInBench() {}
+    private DropInBench() {}
 
-  /** Runs both comparisons and prints their RESULT lines. */
-  static void run(int seconds, int rounds) throws Exception {
-    try (PgCluster pg = PgCluster.start(2, 0)) {
-      String ddl = "CREATE TABLE bulk (tenant_id text NOT NULL, id bigint NOT NULL, payload text NOT NULL, PRIMARY KEY (tenant_id, id));"
-          + "CREATE TABLE bench_accounts (tenant_id text NOT NULL, id bigint NOT NULL, balance bigint NOT NULL, PRIMARY KEY (tenant_id, id))";
-      pg.executeOnPrimaries("CREATE DATABASE direct_db");
-      pg.executeOnPrimaries(ddl.split(";"));
-      String base = pg.primary(0).jdbcUrl();
-      String directUrl = base.substring(0, base.lastIndexOf('/') + 1) + "direct_db?reWriteBatchedInserts=true";
-      Path yaml = pg.writeShardlineYaml(Files.createTempDirectory("bench-dropin").resolve("shardline.yaml"), """
+    /** Runs both comparisons and prints their RESULT lines. */
+    static void run(int seconds, int rounds) throws Exception {
+        try (PgCluster pg = PgCluster.start(2, 0)) {
+            String ddl =
+                    "CREATE TABLE bulk (tenant_id text NOT NULL, id bigint NOT NULL, payload text NOT NULL, PRIMARY KEY (tenant_id, id));"
+                            + "CREATE TABLE bench_accounts (tenant_id text NOT NULL, id bigint NOT NULL, balance bigint NOT NULL, PRIMARY KEY (tenant_id, id))";
+            pg.executeOnPrimaries("CREATE DATABASE direct_db");
+            pg.executeOnPrimaries(ddl.split(";"));
+            String base = pg.primary(0).jdbcUrl();
+            String directUrl = base.substring(0, base.lastIndexOf('/') + 1) + "direct_db?reWriteBatchedInserts=true";
+            Path yaml = pg.writeShardlineYaml(
+                    Files.createTempDirectory("bench-dropin").resolve("shardline.yaml"), """
           tables:
             sharded:
               bulk: tenant_id
@@ -80,102 +87,118 @@ final class DropInBench {
           routing:
             trustedFunctions: [information_schema._pg_numeric_precision, information_schema._pg_numeric_precision_radix, information_schema._pg_numeric_scale]
           """);
-      String y = Files.readString(yaml).replace("maxSize: 8, minIdle: 1", "maxSize: 8, minIdle: 8")
-          .replaceAll("(primary: jdbc:postgresql://\\S+)", "$1?reWriteBatchedInserts=true");
-      Files.writeString(yaml, y);
-      try (ShardlineDataSource shardline = ShardlineDataSource.fromYaml(yaml); HikariDataSource direct = hikari(directUrl)) {
-        try (Connection c = direct.getConnection(); Statement s = c.createStatement()) {
-          for (String d : ddl.split(";")) s.execute(d);
+            String y = Files.readString(yaml)
+                    .replace("maxSize: 8, minIdle: 1", "maxSize: 8, minIdle: 8")
+                    .replaceAll("(primary: jdbc:postgresql://\\S+)", "$1?reWriteBatchedInserts=true");
+            Files.writeString(yaml, y);
+            try (ShardlineDataSource shardline = ShardlineDataSource.fromYaml(yaml);
+                    HikariDataSource direct = hikari(directUrl)) {
+                try (Connection c = direct.getConnection();
+                        Statement s = c.createStatement()) {
+                    for (String d : ddl.split(";")) s.execute(d);
+                }
+                Results.print("routing", "bulk_insert.ratio", bulk(direct, shardline, pg, rounds));
+                loadAccounts(direct);
+                loadAccounts(shardline);
+                try (SessionFactory sfDirect = sessions(direct);
+                        SessionFactory sfShardline = sessions(shardline)) {
+                    double orm = RoutingBench.compare(
+                            "orm_point_read",
+                            direct,
+                            shardline,
+                            1,
+                            seconds,
+                            rounds,
+                            (ds, rnd) -> find(ds == direct ? sfDirect : sfShardline, rnd));
+                    Results.print("routing", "orm_point_read.ratio", orm);
+                }
+            }
         }
-        Results.print("routing", "bulk_insert.ratio", bulk(direct, shardline, pg, rounds));
-        loadAccounts(direct);
-        loadAccounts(shardline);
-        try (SessionFactory sfDirect = sessions(direct); SessionFactory sfShardline = sessions(shardline)) {
-          double orm = RoutingBench.compare("orm_point_read", direct, shardline, 1, seconds, rounds,
-              (ds, rnd) -> find(ds == direct ? sfDirect : sfShardline, rnd));
-          Results.print("routing", "orm_point_read.ratio", orm);
+    }
+
+    private static HikariDataSource hikari(String url) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url);
+        c.setUsername("postgres");
+        c.setMaximumPoolSize(8);
+        c.setMinimumIdle(8);
+        c.setPoolName("direct");
+        return new HikariDataSource(c);
+    }
+
+    /** Median over rounds of (direct seconds ÷ Shardline seconds) for the same 100k rows; > 1 means Shardline was faster. */
+    private static double bulk(DataSource direct, DataSource shardline, PgCluster pg, int rounds) throws Exception {
+        insertAll(direct);
+        truncate(direct);
+        insertAll(shardline);
+        pg.executeOnPrimaries("TRUNCATE bulk");
+        List<Double> ratios = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            long d = insertAll(direct);
+            truncate(direct);
+            long s = insertAll(shardline);
+            pg.executeOnPrimaries("TRUNCATE bulk");
+            ratios.add((double) d / s);
+            System.out.printf(
+                    "bulk_insert      round %d: direct %.0f ms, shardline %.0f ms, ratio %.3f%n",
+                    r + 1, d / 1e6, s / 1e6, (double) d / s);
         }
-      }
+        return ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray()[ratios.size() / 2];
     }
-  }
 
-  private static HikariDataSource hikari(String url) {
-    HikariConfig c = new HikariConfig();
-    c.setJdbcUrl(url);
-    c.setUsername("postgres");
-    c.setMaximumPoolSize(8);
-    c.setMinimumIdle(8);
-    c.setPoolName("direct");
-    return new HikariDataSource(c);
-  }
-
-  /** Median over rounds of (direct seconds ÷ Shardline seconds) for the same 100k rows; > 1 means Shardline was faster. */
-  private static double bulk(DataSource direct, DataSource shardline, PgCluster pg, int rounds) throws Exception {
-    insertAll(direct);
-    truncate(direct);
-    insertAll(shardline);
-    pg.executeOnPrimaries("TRUNCATE bulk");
-    List<Double> ratios = new ArrayList<>();
-    for (int r = 0; r < rounds; r++) {
-      long d = insertAll(direct);
-      truncate(direct);
-      long s = insertAll(shardline);
-      pg.executeOnPrimaries("TRUNCATE bulk");
-      ratios.add((double) d / s);
-      System.out.printf("bulk_insert      round %d: direct %.0f ms, shardline %.0f ms, ratio %.3f%n", r + 1, d / 1e6, s / 1e6, (double) d / s);
-    }
-    return ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray()[ratios.size() / 2];
-  }
-
-  private static void truncate(DataSource ds) throws SQLException {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-      s.execute("TRUNCATE bulk");
-    }
-  }
-
-  /** Inserts the 100k rows in auto-commit batches of 10k; returns the elapsed nanoseconds. */
-  private static long insertAll(DataSource ds) throws SQLException {
-    long t0 = System.nanoTime();
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("INSERT INTO bulk (tenant_id, id, payload) VALUES (?, ?, ?)")) {
-      for (int i = 0; i < BULK_ROWS; i++) {
-        ps.setString(1, "tenant-" + (i % TENANTS));
-        ps.setLong(2, i);
-        ps.setString(3, "payload-" + i);
-        ps.addBatch();
-        if ((i + 1) % BULK_CHUNK == 0) ps.executeBatch();
-      }
-    }
-    return System.nanoTime() - t0;
-  }
-
-  private static void loadAccounts(DataSource ds) throws SQLException {
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("INSERT INTO bench_accounts (tenant_id, id, balance) VALUES (?, ?, ?)")) {
-      for (int t = 0; t < TENANTS; t++) {
-        for (int i = 1; i <= ORM_ROWS_PER_TENANT; i++) {
-          ps.setString(1, "tenant-" + t);
-          ps.setLong(2, i);
-          ps.setLong(3, i);
-          ps.addBatch();
+    private static void truncate(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("TRUNCATE bulk");
         }
-      }
-      ps.executeBatch();
     }
-  }
 
-  private static SessionFactory sessions(DataSource ds) {
-    Configuration cfg = new Configuration().addAnnotatedClass(BenchAccount.class)
-        .setProperty(AvailableSettings.DIALECT, "org.hibernate.dialect.PostgreSQLDialect")
-        .setProperty(AvailableSettings.MULTI_TENANT_IDENTIFIER_RESOLVER, ContextTenant.class.getName());
-    cfg.getProperties().put(AvailableSettings.DATASOURCE, ds);
-    return cfg.buildSessionFactory();
-  }
+    /** Inserts the 100k rows in auto-commit batches of 10k; returns the elapsed nanoseconds. */
+    private static long insertAll(DataSource ds) throws SQLException {
+        long t0 = System.nanoTime();
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO bulk (tenant_id, id, payload) VALUES (?, ?, ?)")) {
+            for (int i = 0; i < BULK_ROWS; i++) {
+                ps.setString(1, "tenant-" + (i % TENANTS));
+                ps.setLong(2, i);
+                ps.setString(3, "payload-" + i);
+                ps.addBatch();
+                if ((i + 1) % BULK_CHUNK == 0) ps.executeBatch();
+            }
+        }
+        return System.nanoTime() - t0;
+    }
 
-  private static void find(SessionFactory sf, SplittableRandom rnd) {
-    String tenant = "tenant-" + rnd.nextInt(TENANTS);
-    long id = 1 + rnd.nextInt(ORM_ROWS_PER_TENANT);
-    BenchAccount a = Tenants.call(tenant, () -> sf.fromSession(s -> s.find(BenchAccount.class, id)));
-    if (a == null || a.balance != id) throw new IllegalStateException("row missing: " + tenant + "/" + id);
-  }
+    private static void loadAccounts(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO bench_accounts (tenant_id, id, balance) VALUES (?, ?, ?)")) {
+            for (int t = 0; t < TENANTS; t++) {
+                for (int i = 1; i <= ORM_ROWS_PER_TENANT; i++) {
+                    ps.setString(1, "tenant-" + t);
+                    ps.setLong(2, i);
+                    ps.setLong(3, i);
+                    ps.addBatch();
+                }
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static SessionFactory sessions(DataSource ds) {
+        Configuration cfg = new Configuration()
+                .addAnnotatedClass(BenchAccount.class)
+                .setProperty(AvailableSettings.DIALECT, "org.hibernate.dialect.PostgreSQLDialect")
+                .setProperty(AvailableSettings.MULTI_TENANT_IDENTIFIER_RESOLVER, ContextTenant.class.getName());
+        cfg.getProperties().put(AvailableSettings.DATASOURCE, ds);
+        return cfg.buildSessionFactory();
+    }
+
+    private static void find(SessionFactory sf, SplittableRandom rnd) {
+        String tenant = "tenant-" + rnd.nextInt(TENANTS);
+        long id = 1 + rnd.nextInt(ORM_ROWS_PER_TENANT);
+        BenchAccount a = Tenants.call(tenant, () -> sf.fromSession(s -> s.find(BenchAccount.class, id)));
+        if (a == null || a.balance != id) throw new IllegalStateException("row missing: " + tenant + "/" + id);
+    }
 }

@@ -11,27 +11,27 @@ import java.util.Map;
  * sink calls.
  */
 public interface CacheInvalidator {
-  /** Sentinel commit LSN for a change whose transaction's commit has not been seen yet: fills stay refused until it is. */
-  long COMMIT_NOT_SEEN = Long.MAX_VALUE;
+    /** Sentinel commit LSN for a change whose transaction's commit has not been seen yet: fills stay refused until it is. */
+    long COMMIT_NOT_SEEN = Long.MAX_VALUE;
 
-  /**
-   * Invalidates one key without a source position (an application's after-commit hook).
-   *
-   * @throws CacheUnavailableException when Redis did not take it
-   */
-  void invalidate(CacheKey key);
+    /**
+     * Invalidates one key without a source position (an application's after-commit hook).
+     *
+     * @throws CacheUnavailableException when Redis did not take it
+     */
+    void invalidate(CacheKey key);
 
-  /** Invalidates several keys in one round trip; throws {@link CacheUnavailableException} when Redis did not take them. */
-  void invalidateAll(Collection<CacheKey> keys);
+    /** Invalidates several keys in one round trip; throws {@link CacheUnavailableException} when Redis did not take them. */
+    void invalidateAll(Collection<CacheKey> keys);
 
-  /**
-   * Invalidates keys changed on {@code shard}, each at the WAL position from which its change is
-   * visible ({@link #COMMIT_NOT_SEEN} when the commit is still ahead in the stream), and records
-   * that the shard's change stream has been applied up to {@code streamLsn} (the shard's floor:
-   * keys without version state can only be filled from reads at or past it). Applied in one round
-   * trip; throws {@link CacheUnavailableException} when Redis did not take it.
-   */
-  default void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
-    if (!visibleFrom.isEmpty()) invalidateAll(visibleFrom.keySet());
-  }
+    /**
+     * Invalidates keys changed on {@code shard}, each at the WAL position from which its change is
+     * visible ({@link #COMMIT_NOT_SEEN} when the commit is still ahead in the stream), and records
+     * that the shard's change stream has been applied up to {@code streamLsn} (the shard's floor:
+     * keys without version state can only be filled from reads at or past it). Applied in one round
+     * trip; throws {@link CacheUnavailableException} when Redis did not take it.
+     */
+    default void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+        if (!visibleFrom.isEmpty()) invalidateAll(visibleFrom.keySet());
+    }
 }

@@ -9,21 +9,21 @@ import java.util.Objects;
  * cache-aside implementation that renders this record.
  */
 public record CacheKey(String namespace, String tenant, String id) {
-  public CacheKey {
-    requirePart(namespace, "namespace");
-    requirePart(tenant, "tenant");
-    requirePart(id, "id");
-  }
+    public CacheKey {
+        requirePart(namespace, "namespace");
+        requirePart(tenant, "tenant");
+        requirePart(id, "id");
+    }
 
-  /** Returns the key for {@code id} of {@code tenant} in {@code namespace}; numbers are rendered in decimal. */
-  public static CacheKey of(String namespace, Object tenant, Object id) {
-    Objects.requireNonNull(tenant, "cache key tenant must not be null (namespace '" + namespace + "')");
-    Objects.requireNonNull(id, "cache key id must not be null (namespace '" + namespace + "')");
-    return new CacheKey(namespace, tenant.toString(), id.toString());
-  }
+    /** Returns the key for {@code id} of {@code tenant} in {@code namespace}; numbers are rendered in decimal. */
+    public static CacheKey of(String namespace, Object tenant, Object id) {
+        Objects.requireNonNull(tenant, "cache key tenant must not be null (namespace '" + namespace + "')");
+        Objects.requireNonNull(id, "cache key id must not be null (namespace '" + namespace + "')");
+        return new CacheKey(namespace, tenant.toString(), id.toString());
+    }
 
-  private static void requirePart(String value, String part) {
-    if (value == null) throw new NullPointerException("cache key " + part + " must not be null");
-    if (value.isEmpty()) throw new IllegalArgumentException("cache key " + part + " must not be empty");
-  }
+    private static void requirePart(String value, String part) {
+        if (value == null) throw new NullPointerException("cache key " + part + " must not be null");
+        if (value.isEmpty()) throw new IllegalArgumentException("cache key " + part + " must not be empty");
+    }
 }

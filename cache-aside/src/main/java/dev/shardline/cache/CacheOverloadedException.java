@@ -6,9 +6,9 @@ package dev.shardline.cache;
  * from a stampede and the caller should fail fast or retry later.
  */
 public class CacheOverloadedException extends ShardlineCacheException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public CacheOverloadedException(String message) {
-    super(message);
-  }
+    public CacheOverloadedException(String message) {
+        super(message);
+    }
 }

@@ -6,9 +6,9 @@ package dev.shardline.cache;
  * delivered again).
  */
 public class CacheUnavailableException extends ShardlineCacheException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public CacheUnavailableException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public CacheUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -20,36 +20,43 @@ import org.redisson.config.Config;
  * </pre>
  */
 public final class RedisConnections {
-  private RedisConnections() {}
+    private RedisConnections() {}
 
-  /** Creates the client; {@code baseDir} resolves a relative {@code config} path (shardline.yaml's folder). */
-  public static RedissonClient fromConfig(ConfigNode redis, Path baseDir) {
-    redis.allowOnly("address", "config", "timeout", "password");
-    if (redis.isMissing()) throw redis.error("is required: set 'address: redis://host:6379' or 'config: redisson.yaml'");
-    boolean hasAddress = !redis.get("address").isMissing();
-    boolean hasFile = !redis.get("config").isMissing();
-    if (hasAddress == hasFile) throw redis.error("set exactly one of 'address' or 'config'");
-    Config c;
-    if (hasFile) {
-      Path file = baseDir.resolve(redis.get("config").string()).normalize();
-      if (!Files.isRegularFile(file)) {
-        throw redis.get("config").error("Redisson config not found at " + file.toAbsolutePath() + "; the path is relative to shardline.yaml");
-      }
-      try {
-        c = Config.fromYAML(file.toFile());
-      } catch (IOException e) {
-        throw redis.get("config").error("not a valid Redisson YAML config (" + e.getMessage().lines().findFirst().orElse("") + ")");
-      }
-    } else {
-      String address = redis.get("address").string();
-      if (!address.startsWith("redis://") && !address.startsWith("rediss://")) {
-        throw redis.get("address").error("must start with redis:// or rediss://, was '" + address + "'");
-      }
-      c = new Config();
-      var single = c.useSingleServer().setAddress(address)
-          .setTimeout((int) redis.get("timeout").durationOr(java.time.Duration.ofMillis(500)).toMillis());
-      if (!redis.get("password").isMissing()) single.setPassword(redis.get("password").string());
+    /** Creates the client; {@code baseDir} resolves a relative {@code config} path (shardline.yaml's folder). */
+    public static RedissonClient fromConfig(ConfigNode redis, Path baseDir) {
+        redis.allowOnly("address", "config", "timeout", "password");
+        if (redis.isMissing())
+            throw redis.error("is required: set 'address: redis://host:6379' or 'config: redisson.yaml'");
+        boolean hasAddress = !redis.get("address").isMissing();
+        boolean hasFile = !redis.get("config").isMissing();
+        if (hasAddress == hasFile) throw redis.error("set exactly one of 'address' or 'config'");
+        Config c;
+        if (hasFile) {
+            Path file = baseDir.resolve(redis.get("config").string()).normalize();
+            if (!Files.isRegularFile(file)) {
+                throw redis.get("config")
+                        .error("Redisson config not found at " + file.toAbsolutePath()
+                                + "; the path is relative to shardline.yaml");
+            }
+            try {
+                c = Config.fromYAML(file.toFile());
+            } catch (IOException e) {
+                throw redis.get("config")
+                        .error("not a valid Redisson YAML config ("
+                                + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+        } else {
+            String address = redis.get("address").string();
+            if (!address.startsWith("redis://") && !address.startsWith("rediss://")) {
+                throw redis.get("address").error("must start with redis:// or rediss://, was '" + address + "'");
+            }
+            c = new Config();
+            var single = c.useSingleServer().setAddress(address).setTimeout((int) redis.get("timeout")
+                    .durationOr(java.time.Duration.ofMillis(500))
+                    .toMillis());
+            if (!redis.get("password").isMissing())
+                single.setPassword(redis.get("password").string());
+        }
+        return Redisson.create(c);
     }
-    return Redisson.create(c);
-  }
 }

@@ -12,16 +12,16 @@ import java.util.Objects;
  * @param lsn the WAL position as a number ({@code pg_lsn} as a 64-bit integer)
  */
 public record SourcePosition(String shard, long lsn) {
-  public SourcePosition {
-    Objects.requireNonNull(shard, "shard");
-    if (shard.isEmpty()) throw new IllegalArgumentException("source position shard must not be empty");
-    if (lsn < 0) throw new IllegalArgumentException("source position lsn must be 0 or more, was " + lsn);
-  }
+    public SourcePosition {
+        Objects.requireNonNull(shard, "shard");
+        if (shard.isEmpty()) throw new IllegalArgumentException("source position shard must not be empty");
+        if (lsn < 0) throw new IllegalArgumentException("source position lsn must be 0 or more, was " + lsn);
+    }
 
-  /** Parses PostgreSQL's text form {@code X/Y} of a {@code pg_lsn}. */
-  public static long parseLsn(String text) {
-    int slash = text.indexOf('/');
-    if (slash < 0) throw new IllegalArgumentException("not a pg_lsn (expected X/Y), was '" + text + "'");
-    return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
-  }
+    /** Parses PostgreSQL's text form {@code X/Y} of a {@code pg_lsn}. */
+    public static long parseLsn(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 0) throw new IllegalArgumentException("not a pg_lsn (expected X/Y), was '" + text + "'");
+        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
+    }
 }

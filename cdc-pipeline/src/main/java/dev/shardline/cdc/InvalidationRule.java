@@ -7,10 +7,10 @@ import java.util.Objects;
  * {@code CacheKey(namespace, row[tenantColumn], row[idColumn])}.
  */
 public record InvalidationRule(String table, String namespace, String tenantColumn, String idColumn) {
-  public InvalidationRule {
-    Objects.requireNonNull(table, "table");
-    Objects.requireNonNull(namespace, "namespace");
-    Objects.requireNonNull(tenantColumn, "tenantColumn");
-    Objects.requireNonNull(idColumn, "idColumn");
-  }
+    public InvalidationRule {
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(tenantColumn, "tenantColumn");
+        Objects.requireNonNull(idColumn, "idColumn");
+    }
 }

@@ -5,11 +5,11 @@ package dev.shardline.cdc;
  * ({@code cdc shard-1 - }) and end with what to do about it.
  */
 public class ShardlineCdcException extends RuntimeException {
-  public ShardlineCdcException(String message) {
-    super(message);
-  }
+    public ShardlineCdcException(String message) {
+        super(message);
+    }
 
-  public ShardlineCdcException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public ShardlineCdcException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -3,173 +3,206 @@ package dev.shardline.cdc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardline.cache.CacheConfig;
+import dev.shardline.cache.CacheKey;
+import dev.shardline.cache.RedissonCacheAside;
 import dev.shardline.config.ShardlineConfig;
 import dev.shardline.testkit.PgCluster;
 import dev.shardline.testkit.RedisServer;
 import dev.shardline.testkit.WithPgCluster;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.shardline.cache.CacheConfig;
-import dev.shardline.cache.CacheKey;
-import dev.shardline.cache.RedissonCacheAside;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.redisson.api.RedissonClient;
 import org.junit.jupiter.api.io.TempDir;
+import org.redisson.api.RedissonClient;
 
 @WithPgCluster(primaries = 2, replicas = 0, shared = true)
 class CdcPipelineIT {
-  private static final String ORDERS = "SELECT tenant_id, id, amount, note, version FROM orders";
-  private static final String CUSTOMERS = "SELECT tenant_id, id, name FROM customers";
+    private static final String ORDERS = "SELECT tenant_id, id, amount, note, version FROM orders";
+    private static final String CUSTOMERS = "SELECT tenant_id, id, name FROM customers";
 
-  @Test
-  void start_snapshotThenChangesOnTwoShards_bothSinksEqualSource(PgCluster cluster, @TempDir Path dir) throws Exception {
-    CdcFixture.resetSchema(cluster);
-    CdcFixture.createDatabase(cluster.primary(0), "analytics_basic");
-    cluster.primary(0).execute(
-        "INSERT INTO orders (tenant_id, id, amount, note) VALUES (1, 1, 10.50, 'before start'), (1, 2, 3.00, 'x')",
-        "INSERT INTO customers VALUES (1, 1, 'alice')",
-        "INSERT INTO countries VALUES ('fr', 'France')");
-    cluster.primary(1).execute(
-        "INSERT INTO orders (tenant_id, id, amount, note) VALUES (2, 1, 7.25, 'before start')",
-        "INSERT INTO customers VALUES (1, 2, 'bob')", // same id as on shard-0, another tenant
-        "INSERT INTO countries VALUES ('fr', 'France')");
-    ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "basic", "analytics_basic", ""));
-    CdcConfig cdc = CdcConfig.fromYaml(cfg);
-    try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).build();
-        Connection pg = DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_basic"), "postgres", "")) {
-      p.start();
-      try (Connection duck = p.openDuckDbReader()) {
-        awaitEqual(cluster, duck, pg);
-        assertThat(CdcFixture.rows(duck, CUSTOMERS)).containsExactly("1|1|alice", "2|1|bob");
+    @Test
+    void start_snapshotThenChangesOnTwoShards_bothSinksEqualSource(PgCluster cluster, @TempDir Path dir)
+            throws Exception {
+        CdcFixture.resetSchema(cluster);
+        CdcFixture.createDatabase(cluster.primary(0), "analytics_basic");
+        cluster.primary(0)
+                .execute(
+                        "INSERT INTO orders (tenant_id, id, amount, note) VALUES (1, 1, 10.50, 'before start'), (1, 2, 3.00, 'x')",
+                        "INSERT INTO customers VALUES (1, 1, 'alice')",
+                        "INSERT INTO countries VALUES ('fr', 'France')");
+        cluster.primary(1)
+                .execute(
+                        "INSERT INTO orders (tenant_id, id, amount, note) VALUES (2, 1, 7.25, 'before start')",
+                        "INSERT INTO customers VALUES (1, 2, 'bob')", // same id as on shard-0, another tenant
+                        "INSERT INTO countries VALUES ('fr', 'France')");
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "basic", "analytics_basic", ""));
+        CdcConfig cdc = CdcConfig.fromYaml(cfg);
+        try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).build();
+                Connection pg = DriverManager.getConnection(
+                        CdcFixture.analyticsUrl(cluster, "analytics_basic"), "postgres", "")) {
+            p.start();
+            try (Connection duck = p.openDuckDbReader()) {
+                awaitEqual(cluster, duck, pg);
+                assertThat(CdcFixture.rows(duck, CUSTOMERS)).containsExactly("1|1|alice", "2|1|bob");
 
-        cluster.primary(0).execute(
-            "INSERT INTO orders (tenant_id, id, amount, note) VALUES (1, 3, 1.00, 'new')",
-            "UPDATE orders SET amount = 11.00, version = version + 1 WHERE tenant_id = 1 AND id = 1",
-            "DELETE FROM orders WHERE tenant_id = 1 AND id = 2",
-            "UPDATE countries SET name = 'République française' WHERE code = 'fr'");
-        cluster.primary(1).execute(
-            "INSERT INTO orders (tenant_id, id, amount, note) VALUES (2, 2, 2.00, 'new')",
-            "DELETE FROM customers WHERE id = 1",
-            "UPDATE countries SET name = 'République française' WHERE code = 'fr'");
-        awaitEqual(cluster, duck, pg);
-        assertThat(CdcFixture.rows(duck, CUSTOMERS)).containsExactly("1|1|alice");
-        assertThat(CdcFixture.rows(duck, "SELECT code, name FROM countries")).containsExactly("fr|République française");
-        assertThat(CdcFixture.rows(duck, "SELECT tenant_id, _source_shard FROM orders WHERE id = 1"))
-            .containsExactly("1|shard-0", "2|shard-1");
-      }
-    } finally {
-      CdcPipeline.cleanup(cfg, cdc);
-    }
-  }
-
-  @Test
-  void commit_cachedKeysOnBothShards_invalidatedOnlyAfterCommit(PgCluster cluster, @TempDir Path dir) throws Exception {
-    CdcFixture.resetSchema(cluster);
-    CdcFixture.createDatabase(cluster.primary(0), "analytics_cache");
-    cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (7, 1, 1.00)");
-    cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (107, 1, 1.00)");
-    ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "cache", "analytics_cache",
-        "  invalidate:\n    orders: { namespace: order, tenant: tenant_id, id: id }\n"));
-    CdcConfig cdc = CdcConfig.fromYaml(cfg);
-    try (RedisServer redis = RedisServer.start()) {
-      RedissonClient client = RecordingInvalidator.client(redis.address());
-      RedissonCacheAside cache = RedissonCacheAside.create("orders", client, CacheConfig.ofDefaults(), new ObjectMapper(),
-          new SimpleMeterRegistry());
-      try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).invalidator(cache).build()) {
-        p.start();
-        await().atMost(Duration.ofSeconds(30)).until(p::ready);
-        CacheKey shard0 = CacheKey.of("order", 7, 1);
-        CacheKey shard1 = CacheKey.of("order", 107, 1);
-        cache.put(shard0, "cached");
-        cache.put(shard1, "cached");
-        try (Connection c = cluster.primary(0).connect()) {
-          c.setAutoCommit(false);
-          c.createStatement().execute("UPDATE orders SET amount = 2.00 WHERE tenant_id = 7 AND id = 1");
-          Thread.sleep(300); // the engine polls every 10 ms: an uncommitted change must not reach the cache
-          assertThat(cache.get(shard0, String.class, () -> "reloaded")).isEqualTo("cached");
-          c.commit();
+                cluster.primary(0)
+                        .execute(
+                                "INSERT INTO orders (tenant_id, id, amount, note) VALUES (1, 3, 1.00, 'new')",
+                                "UPDATE orders SET amount = 11.00, version = version + 1 WHERE tenant_id = 1 AND id = 1",
+                                "DELETE FROM orders WHERE tenant_id = 1 AND id = 2",
+                                "UPDATE countries SET name = 'République française' WHERE code = 'fr'");
+                cluster.primary(1)
+                        .execute(
+                                "INSERT INTO orders (tenant_id, id, amount, note) VALUES (2, 2, 2.00, 'new')",
+                                "DELETE FROM customers WHERE id = 1",
+                                "UPDATE countries SET name = 'République française' WHERE code = 'fr'");
+                awaitEqual(cluster, duck, pg);
+                assertThat(CdcFixture.rows(duck, CUSTOMERS)).containsExactly("1|1|alice");
+                assertThat(CdcFixture.rows(duck, "SELECT code, name FROM countries"))
+                        .containsExactly("fr|République française");
+                assertThat(CdcFixture.rows(duck, "SELECT tenant_id, _source_shard FROM orders WHERE id = 1"))
+                        .containsExactly("1|shard-0", "2|shard-1");
+            }
+        } finally {
+            CdcPipeline.cleanup(cfg, cdc);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> cache.get(shard0, String.class, () -> "reloaded").equals("reloaded"));
-        cluster.primary(1).execute("DELETE FROM orders WHERE tenant_id = 107 AND id = 1");
-        await().atMost(Duration.ofSeconds(10)).until(() -> cache.get(shard1, String.class, () -> "gone").equals("gone"));
-      } finally {
-        cache.close();
-        client.shutdown();
-      }
-    } finally {
-      CdcPipeline.cleanup(cfg, cdc);
     }
-  }
 
-  @Test
-  void start_userAnalyticsChangelog_runsBeforeDerivedTables(PgCluster cluster, @TempDir Path dir) throws Exception {
-    CdcFixture.resetSchema(cluster);
-    CdcFixture.createDatabase(cluster.primary(0), "analytics_user");
-    Path changelog = dir.resolve("analytics.changelog.yaml");
-    try (var in = getClass().getResourceAsStream("/analytics-user.changelog.yaml")) {
-      java.nio.file.Files.copy(in, changelog);
+    @Test
+    void commit_cachedKeysOnBothShards_invalidatedOnlyAfterCommit(PgCluster cluster, @TempDir Path dir)
+            throws Exception {
+        CdcFixture.resetSchema(cluster);
+        CdcFixture.createDatabase(cluster.primary(0), "analytics_cache");
+        cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (7, 1, 1.00)");
+        cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (107, 1, 1.00)");
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(
+                cluster,
+                dir,
+                "cache",
+                "analytics_cache",
+                "  invalidate:\n    orders: { namespace: order, tenant: tenant_id, id: id }\n"));
+        CdcConfig cdc = CdcConfig.fromYaml(cfg);
+        try (RedisServer redis = RedisServer.start()) {
+            RedissonClient client = RecordingInvalidator.client(redis.address());
+            RedissonCacheAside cache = RedissonCacheAside.create(
+                    "orders", client, CacheConfig.ofDefaults(), new ObjectMapper(), new SimpleMeterRegistry());
+            try (CdcPipeline p =
+                    CdcPipeline.builder(cfg, cdc).invalidator(cache).build()) {
+                p.start();
+                await().atMost(Duration.ofSeconds(30)).until(p::ready);
+                CacheKey shard0 = CacheKey.of("order", 7, 1);
+                CacheKey shard1 = CacheKey.of("order", 107, 1);
+                cache.put(shard0, "cached");
+                cache.put(shard1, "cached");
+                try (Connection c = cluster.primary(0).connect()) {
+                    c.setAutoCommit(false);
+                    c.createStatement().execute("UPDATE orders SET amount = 2.00 WHERE tenant_id = 7 AND id = 1");
+                    Thread.sleep(300); // the engine polls every 10 ms: an uncommitted change must not reach the cache
+                    assertThat(cache.get(shard0, String.class, () -> "reloaded"))
+                            .isEqualTo("cached");
+                    c.commit();
+                }
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> cache.get(shard0, String.class, () -> "reloaded")
+                                .equals("reloaded"));
+                cluster.primary(1).execute("DELETE FROM orders WHERE tenant_id = 107 AND id = 1");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() ->
+                                cache.get(shard1, String.class, () -> "gone").equals("gone"));
+            } finally {
+                cache.close();
+                client.shutdown();
+            }
+        } finally {
+            CdcPipeline.cleanup(cfg, cdc);
+        }
     }
-    Path yaml = CdcFixture.yaml(cluster, dir, "userlog", "analytics_user", "");
-    java.nio.file.Files.writeString(yaml, java.nio.file.Files.readString(yaml)
-        .replace("username: postgres }", "username: postgres, changelog: \"" + changelog + "\" }"));
-    ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
-    CdcConfig cdc = CdcConfig.fromYaml(cfg);
-    cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount, note) VALUES (3, 1, 1.00, 'u')");
-    try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).build();
-        Connection pg = DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_user"), "postgres", "")) {
-      p.start();
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-          assertThat(CdcFixture.rows(pg, "SELECT tenant_id, id, note, loaded_at IS NOT NULL FROM orders")).containsExactly("3|1|u|t"));
-      // Shardline's own tables are plain DDL (OffsetsTable), not changesets of the user's changelog.
-      assertThat(CdcFixture.rows(pg, "SELECT id FROM databasechangelog ORDER BY id")).containsExactly("analytics-orders-1");
-      assertThat(CdcFixture.rows(pg, "SELECT to_regclass('shardline_cdc_offsets') IS NOT NULL")).containsExactly("t");
-    } finally {
-      CdcPipeline.cleanup(cfg, cdc);
-    }
-  }
 
-  @Test
-  void start_shardsSubset_streamsOnlyThoseShards(PgCluster cluster, @TempDir Path dir) throws Exception {
-    CdcFixture.resetSchema(cluster);
-    CdcFixture.createDatabase(cluster.primary(0), "analytics_subset");
-    cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (1, 1, 1)");
-    cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (2, 1, 1)");
-    ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "subset", "analytics_subset", ""));
-    CdcConfig cdc = CdcConfig.fromYaml(cfg);
-    try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).shards(List.of("shard-1")).build();
-        Connection pg = DriverManager.getConnection(CdcFixture.analyticsUrl(cluster, "analytics_subset"), "postgres", "")) {
-      p.start();
-      assertThat(p.status()).containsOnlyKeys("shard-1");
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-          assertThat(CdcFixture.rows(pg, "SELECT tenant_id, _source_shard FROM orders")).containsExactly("2|shard-1"));
-      cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (2, 2, 1)");
-      cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (1, 2, 1)");
-      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-          assertThat(CdcFixture.rows(pg, "SELECT tenant_id, id FROM orders")).containsExactly("2|1", "2|2"));
-    } finally {
-      CdcPipeline.cleanup(cfg, cdc);
+    @Test
+    void start_userAnalyticsChangelog_runsBeforeDerivedTables(PgCluster cluster, @TempDir Path dir) throws Exception {
+        CdcFixture.resetSchema(cluster);
+        CdcFixture.createDatabase(cluster.primary(0), "analytics_user");
+        Path changelog = dir.resolve("analytics.changelog.yaml");
+        try (var in = getClass().getResourceAsStream("/analytics-user.changelog.yaml")) {
+            java.nio.file.Files.copy(in, changelog);
+        }
+        Path yaml = CdcFixture.yaml(cluster, dir, "userlog", "analytics_user", "");
+        java.nio.file.Files.writeString(
+                yaml,
+                java.nio.file.Files.readString(yaml)
+                        .replace("username: postgres }", "username: postgres, changelog: \"" + changelog + "\" }"));
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
+        CdcConfig cdc = CdcConfig.fromYaml(cfg);
+        cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount, note) VALUES (3, 1, 1.00, 'u')");
+        try (CdcPipeline p = CdcPipeline.builder(cfg, cdc).build();
+                Connection pg = DriverManager.getConnection(
+                        CdcFixture.analyticsUrl(cluster, "analytics_user"), "postgres", "")) {
+            p.start();
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(CdcFixture.rows(
+                                    pg, "SELECT tenant_id, id, note, loaded_at IS NOT NULL FROM orders"))
+                            .containsExactly("3|1|u|t"));
+            // Shardline's own tables are plain DDL (OffsetsTable), not changesets of the user's changelog.
+            assertThat(CdcFixture.rows(pg, "SELECT id FROM databasechangelog ORDER BY id"))
+                    .containsExactly("analytics-orders-1");
+            assertThat(CdcFixture.rows(pg, "SELECT to_regclass('shardline_cdc_offsets') IS NOT NULL"))
+                    .containsExactly("t");
+        } finally {
+            CdcPipeline.cleanup(cfg, cdc);
+        }
     }
-  }
 
-  private static void awaitEqual(PgCluster cluster, Connection duck, Connection pg) {
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-      List<String> orders = CdcFixture.sourceRows(cluster, ORDERS);
-      List<String> customers = CdcFixture.sourceRows(cluster, CUSTOMERS);
-      assertThat(CdcFixture.rows(duck, ORDERS)).isEqualTo(orders);
-      assertThat(CdcFixture.rows(pg, ORDERS)).isEqualTo(orders);
-      assertThat(CdcFixture.rows(duck, CUSTOMERS)).isEqualTo(customers);
-      assertThat(CdcFixture.rows(pg, CUSTOMERS)).isEqualTo(customers);
-      List<String> countries;
-      try (Connection c = cluster.primary(0).connect()) {
-        countries = CdcFixture.rows(c, "SELECT code, name FROM countries");
-      }
-      assertThat(CdcFixture.rows(duck, "SELECT code, name FROM countries")).isEqualTo(countries);
-      assertThat(CdcFixture.rows(pg, "SELECT code, name FROM countries")).isEqualTo(countries);
-    });
-  }
+    @Test
+    void start_shardsSubset_streamsOnlyThoseShards(PgCluster cluster, @TempDir Path dir) throws Exception {
+        CdcFixture.resetSchema(cluster);
+        CdcFixture.createDatabase(cluster.primary(0), "analytics_subset");
+        cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (1, 1, 1)");
+        cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (2, 1, 1)");
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(cluster, dir, "subset", "analytics_subset", ""));
+        CdcConfig cdc = CdcConfig.fromYaml(cfg);
+        try (CdcPipeline p =
+                        CdcPipeline.builder(cfg, cdc).shards(List.of("shard-1")).build();
+                Connection pg = DriverManager.getConnection(
+                        CdcFixture.analyticsUrl(cluster, "analytics_subset"), "postgres", "")) {
+            p.start();
+            assertThat(p.status()).containsOnlyKeys("shard-1");
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(CdcFixture.rows(pg, "SELECT tenant_id, _source_shard FROM orders"))
+                            .containsExactly("2|shard-1"));
+            cluster.primary(1).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (2, 2, 1)");
+            cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (1, 2, 1)");
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(CdcFixture.rows(pg, "SELECT tenant_id, id FROM orders"))
+                            .containsExactly("2|1", "2|2"));
+        } finally {
+            CdcPipeline.cleanup(cfg, cdc);
+        }
+    }
+
+    private static void awaitEqual(PgCluster cluster, Connection duck, Connection pg) {
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    List<String> orders = CdcFixture.sourceRows(cluster, ORDERS);
+                    List<String> customers = CdcFixture.sourceRows(cluster, CUSTOMERS);
+                    assertThat(CdcFixture.rows(duck, ORDERS)).isEqualTo(orders);
+                    assertThat(CdcFixture.rows(pg, ORDERS)).isEqualTo(orders);
+                    assertThat(CdcFixture.rows(duck, CUSTOMERS)).isEqualTo(customers);
+                    assertThat(CdcFixture.rows(pg, CUSTOMERS)).isEqualTo(customers);
+                    List<String> countries;
+                    try (Connection c = cluster.primary(0).connect()) {
+                        countries = CdcFixture.rows(c, "SELECT code, name FROM countries");
+                    }
+                    assertThat(CdcFixture.rows(duck, "SELECT code, name FROM countries"))
+                            .isEqualTo(countries);
+                    assertThat(CdcFixture.rows(pg, "SELECT code, name FROM countries"))
+                            .isEqualTo(countries);
+                });
+    }
 }

@@ -5,13 +5,13 @@ package dev.shardline.config;
  * states the rule that was broken and the value that broke it.
  */
 public class ShardlineConfigException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public ShardlineConfigException(String message) {
-    super(message);
-  }
+    public ShardlineConfigException(String message) {
+        super(message);
+    }
 
-  public ShardlineConfigException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public ShardlineConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

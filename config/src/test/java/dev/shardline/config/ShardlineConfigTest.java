@@ -8,7 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ShardlineConfigTest {
-  private static final String YAML = """
+    private static final String YAML = """
       defaults:
         username: app
         password: ${DB_PASS:-fallback}
@@ -35,48 +35,50 @@ class ShardlineConfigTest {
         acme: shard-0
       """;
 
-  private static ShardlineConfig parse(String yaml, Map<String, String> env) {
-    return ShardlineConfig.from(ShardlineYaml.parse(yaml, "t.yaml", env::get));
-  }
-
-  @Test
-  void from_fullFile_bindsEverySection() {
-    ShardlineConfig c = parse(YAML, Map.of("DB_PASS", "s3cret"));
-    assertThat(c.shardNames()).containsExactly("shard-0", "shard-1");
-    assertThat(c.shard("shard-0").replicas()).hasSize(1);
-    assertThat(c.shard("shard-0").primary().password()).isEqualTo("s3cret");
-    assertThat(c.shard("shard-0").pool().maxSize()).isEqualTo(4);
-    assertThat(c.shard("shard-1").pool().maxSize()).isEqualTo(8);
-    assertThat(c.shard("shard-1").pool().connectionTimeout()).isEqualTo(Duration.ofMillis(500));
-    assertThat(c.tables().tenantColumnOf("ORDER_ITEMS")).isEqualTo("org_id");
-    assertThat(c.tables().isBroadcast("public.currencies")).isTrue();
-    assertThat(c.buckets().bucketCount()).isEqualTo(16);
-    assertThat(c.buckets().shardOf("acme")).isEqualTo("shard-0");
-  }
-
-  @Test
-  void endpoint_toString_neverPrintsPassword() {
-    ShardlineConfig c = parse(YAML, Map.of("DB_PASS", "s3cret"));
-    assertThat(c.shard("shard-0").primary().toString()).doesNotContain("s3cret").contains("shard-0/primary");
-  }
-
-  @Test
-  void placeholder_withDefault_usesDefaultWhenUnset() {
-    ShardlineConfig c = parse(YAML.replace("    password: ${DB_PASS}\n", ""), Map.of());
-    assertThat(c.shard("shard-1").primary().password()).isEqualTo("fallback");
-  }
-
-  @Test
-  void bucketMap_assignments_followRanges() {
-    ShardlineConfig c = parse(YAML, Map.of("DB_PASS", "x"));
-    for (int b = 0; b < 16; b++) {
-      assertThat(c.buckets().shardIndexOfBucket(b)).isEqualTo(b < 8 ? 0 : 1);
+    private static ShardlineConfig parse(String yaml, Map<String, String> env) {
+        return ShardlineConfig.from(ShardlineYaml.parse(yaml, "t.yaml", env::get));
     }
-  }
 
-  @Test
-  void shard_unknownName_listsKnown() {
-    ShardlineConfig c = parse(YAML, Map.of("DB_PASS", "x"));
-    assertThatThrownBy(() -> c.shard("shard-9")).hasMessageContaining("known shards: [shard-0, shard-1]");
-  }
+    @Test
+    void from_fullFile_bindsEverySection() {
+        ShardlineConfig c = parse(YAML, Map.of("DB_PASS", "s3cret"));
+        assertThat(c.shardNames()).containsExactly("shard-0", "shard-1");
+        assertThat(c.shard("shard-0").replicas()).hasSize(1);
+        assertThat(c.shard("shard-0").primary().password()).isEqualTo("s3cret");
+        assertThat(c.shard("shard-0").pool().maxSize()).isEqualTo(4);
+        assertThat(c.shard("shard-1").pool().maxSize()).isEqualTo(8);
+        assertThat(c.shard("shard-1").pool().connectionTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.tables().tenantColumnOf("ORDER_ITEMS")).isEqualTo("org_id");
+        assertThat(c.tables().isBroadcast("public.currencies")).isTrue();
+        assertThat(c.buckets().bucketCount()).isEqualTo(16);
+        assertThat(c.buckets().shardOf("acme")).isEqualTo("shard-0");
+    }
+
+    @Test
+    void endpoint_toString_neverPrintsPassword() {
+        ShardlineConfig c = parse(YAML, Map.of("DB_PASS", "s3cret"));
+        assertThat(c.shard("shard-0").primary().toString())
+                .doesNotContain("s3cret")
+                .contains("shard-0/primary");
+    }
+
+    @Test
+    void placeholder_withDefault_usesDefaultWhenUnset() {
+        ShardlineConfig c = parse(YAML.replace("    password: ${DB_PASS}\n", ""), Map.of());
+        assertThat(c.shard("shard-1").primary().password()).isEqualTo("fallback");
+    }
+
+    @Test
+    void bucketMap_assignments_followRanges() {
+        ShardlineConfig c = parse(YAML, Map.of("DB_PASS", "x"));
+        for (int b = 0; b < 16; b++) {
+            assertThat(c.buckets().shardIndexOfBucket(b)).isEqualTo(b < 8 ? 0 : 1);
+        }
+    }
+
+    @Test
+    void shard_unknownName_listsKnown() {
+        ShardlineConfig c = parse(YAML, Map.of("DB_PASS", "x"));
+        assertThatThrownBy(() -> c.shard("shard-9")).hasMessageContaining("known shards: [shard-0, shard-1]");
+    }
 }

@@ -7,15 +7,17 @@ import java.util.List;
  * changeset or table, and says what to do.
  */
 public record DriftReport(List<String> findings) {
-  public DriftReport {
-    findings = List.copyOf(findings);
-  }
+    public DriftReport {
+        findings = List.copyOf(findings);
+    }
 
-  public boolean clean() {
-    return findings.isEmpty();
-  }
+    public boolean clean() {
+        return findings.isEmpty();
+    }
 
-  public String render() {
-    return clean() ? "no drift: every shard matches the changelog and the others\n" : String.join("\n", findings) + "\n";
-  }
+    public String render() {
+        return clean()
+                ? "no drift: every shard matches the changelog and the others\n"
+                : String.join("\n", findings) + "\n";
+    }
 }

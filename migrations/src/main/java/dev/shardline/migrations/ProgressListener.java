@@ -2,9 +2,9 @@ package dev.shardline.migrations;
 
 /** Told when each shard starts and finishes, for a progress display. */
 public interface ProgressListener {
-  ProgressListener NONE = new ProgressListener() { };
+    ProgressListener NONE = new ProgressListener() {};
 
-  default void started(String shard) { }
+    default void started(String shard) {}
 
-  default void finished(ShardResult result) { }
+    default void finished(ShardResult result) {}
 }

@@ -7,9 +7,9 @@ import java.sql.SQLNonTransientException;
  * different shards. Nothing was executed by the statement that raised it.
  */
 public final class CrossShardException extends SQLNonTransientException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public CrossShardException(String message, String sqlState) {
-    super(message, sqlState);
-  }
+    public CrossShardException(String message, String sqlState) {
+        super(message, sqlState);
+    }
 }

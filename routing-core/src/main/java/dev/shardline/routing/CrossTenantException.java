@@ -4,9 +4,9 @@ import java.sql.SQLNonTransientException;
 
 /** A statement names more than one tenant (SQLState SL004); nothing was executed. */
 public final class CrossTenantException extends SQLNonTransientException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public CrossTenantException(String message) {
-    super(message, SqlStates.UNROUTABLE);
-  }
+    public CrossTenantException(String message) {
+        super(message, SqlStates.UNROUTABLE);
+    }
 }

@@ -7,4 +7,5 @@ package dev.shardline.routing;
  * @param lagMillis for a replica: how long since it was last seen fully caught up with its primary
  * @param breaker the circuit breaker state: closed, open or half_open
  */
-public record EndpointStatus(String endpoint, String shard, String role, boolean healthy, long lagMillis, String breaker) {}
+public record EndpointStatus(
+        String endpoint, String shard, String role, boolean healthy, long lagMillis, String breaker) {}

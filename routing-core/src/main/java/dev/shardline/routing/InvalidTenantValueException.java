@@ -4,9 +4,9 @@ import java.sql.SQLDataException;
 
 /** A tenant value is null or of a type that cannot be a tenant id (SQLState 22023); nothing was executed. */
 public final class InvalidTenantValueException extends SQLDataException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public InvalidTenantValueException(String message) {
-    super(message, "22023");
-  }
+    public InvalidTenantValueException(String message) {
+        super(message, "22023");
+    }
 }

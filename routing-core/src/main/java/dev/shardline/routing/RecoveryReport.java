@@ -9,7 +9,8 @@ package dev.shardline.routing;
  * @param leftPrepared prepared transactions still undecided (in progress, or the decision shard did not answer)
  */
 public record RecoveryReport(int committed, int rolledBack, int leftPrepared) {
-  public RecoveryReport {
-    if (committed < 0 || rolledBack < 0 || leftPrepared < 0) throw new IllegalArgumentException("counts must not be negative");
-  }
+    public RecoveryReport {
+        if (committed < 0 || rolledBack < 0 || leftPrepared < 0)
+            throw new IllegalArgumentException("counts must not be negative");
+    }
 }

@@ -11,8 +11,8 @@ import java.util.List;
  * @param reason a sentence a person can read, e.g. "tenant 42 (parameter 1) → bucket 311 → shard-1"
  */
 public record RoutePlan(String sql, String kind, List<String> shards, String role, String reason) {
-  @Override
-  public String toString() {
-    return kind + " → " + shards + " (" + role + "): " + reason;
-  }
+    @Override
+    public String toString() {
+        return kind + " → " + shards + " (" + role + "): " + reason;
+    }
 }

@@ -18,57 +18,60 @@ import java.util.Map;
  * refuses to start in RLS mode as such a role.
  */
 public final class RowLevelSecurity {
-  /** The policy name Shardline creates (and replaces) on each sharded table. */
-  public static final String POLICY = "shardline_tenant";
+    /** The policy name Shardline creates (and replaces) on each sharded table. */
+    public static final String POLICY = "shardline_tenant";
 
-  private RowLevelSecurity() {}
+    private RowLevelSecurity() {}
 
-  /** Returns the statements that install the policies for {@code tables}, in order; safe to run again. */
-  public static List<String> statements(TableRules tables) {
-    List<String> out = new ArrayList<>();
-    for (Map.Entry<String, String> e : tables.tenantColumns().entrySet()) {
-      String t = ident(e.getKey());
-      // IS NOT DISTINCT FROM, not "=": an equality would join the statement's own tenant condition in the planner's
-      // equivalence classes and lend its proof to unrelated references, hiding them from the analysis.
-      String cond = "(" + ident(e.getValue()) + ")::text IS NOT DISTINCT FROM current_setting('shardline.tenant', true)";
-      out.add("ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
-      out.add("ALTER TABLE " + t + " FORCE ROW LEVEL SECURITY");
-      out.add("DROP POLICY IF EXISTS " + POLICY + " ON " + t);
-      out.add("CREATE POLICY " + POLICY + " ON " + t + " USING (" + cond + ") WITH CHECK (" + cond + ")");
+    /** Returns the statements that install the policies for {@code tables}, in order; safe to run again. */
+    public static List<String> statements(TableRules tables) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : tables.tenantColumns().entrySet()) {
+            String t = ident(e.getKey());
+            // IS NOT DISTINCT FROM, not "=": an equality would join the statement's own tenant condition in the
+            // planner's
+            // equivalence classes and lend its proof to unrelated references, hiding them from the analysis.
+            String cond = "(" + ident(e.getValue())
+                    + ")::text IS NOT DISTINCT FROM current_setting('shardline.tenant', true)";
+            out.add("ALTER TABLE " + t + " ENABLE ROW LEVEL SECURITY");
+            out.add("ALTER TABLE " + t + " FORCE ROW LEVEL SECURITY");
+            out.add("DROP POLICY IF EXISTS " + POLICY + " ON " + t);
+            out.add("CREATE POLICY " + POLICY + " ON " + t + " USING (" + cond + ") WITH CHECK (" + cond + ")");
+        }
+        return out;
     }
-    return out;
-  }
 
-  /** Installs the policies through {@code owner} (a connection of the tables' owner), in one transaction. */
-  public static void install(Connection owner, TableRules tables) throws SQLException {
-    boolean auto = owner.getAutoCommit();
-    owner.setAutoCommit(false);
-    try (Statement s = owner.createStatement()) {
-      for (String sql : statements(tables)) s.execute(sql);
-      owner.commit();
-    } catch (SQLException e) {
-      owner.rollback();
-      throw e;
-    } finally {
-      owner.setAutoCommit(auto);
+    /** Installs the policies through {@code owner} (a connection of the tables' owner), in one transaction. */
+    public static void install(Connection owner, TableRules tables) throws SQLException {
+        boolean auto = owner.getAutoCommit();
+        owner.setAutoCommit(false);
+        try (Statement s = owner.createStatement()) {
+            for (String sql : statements(tables)) s.execute(sql);
+            owner.commit();
+        } catch (SQLException e) {
+            owner.rollback();
+            throw e;
+        } finally {
+            owner.setAutoCommit(auto);
+        }
     }
-  }
 
-  /**
-   * Returns why the role of {@code c} would not be bound by the policies (superuser or BYPASSRLS),
-   * or null when it is.
-   */
-  public static String bypassReason(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user");
-        ResultSet rs = ps.executeQuery()) {
-      if (!rs.next()) return null;
-      if (rs.getBoolean(2)) return "role " + rs.getString(1) + " is a superuser";
-      if (rs.getBoolean(3)) return "role " + rs.getString(1) + " has BYPASSRLS";
-      return null;
+    /**
+     * Returns why the role of {@code c} would not be bound by the policies (superuser or BYPASSRLS),
+     * or null when it is.
+     */
+    public static String bypassReason(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user");
+                ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) return null;
+            if (rs.getBoolean(2)) return "role " + rs.getString(1) + " is a superuser";
+            if (rs.getBoolean(3)) return "role " + rs.getString(1) + " has BYPASSRLS";
+            return null;
+        }
     }
-  }
 
-  private static String ident(String s) {
-    return s.matches("[a-z_][a-z0-9_]*") ? s : "\"" + s.replace("\"", "\"\"") + "\"";
-  }
+    private static String ident(String s) {
+        return s.matches("[a-z_][a-z0-9_]*") ? s : "\"" + s.replace("\"", "\"\"") + "\"";
+    }
 }

@@ -13,30 +13,32 @@ import java.util.Objects;
  * tenant before anything becomes visible.
  */
 public final class ShardlineCopy {
-  private ShardlineCopy() {}
+    private ShardlineCopy() {}
 
-  /**
-   * Copies {@code data} in PostgreSQL's text format (the table's columns in order) into the sharded
-   * {@code table} for {@code tenant}, in one transaction, and returns the number of rows written.
-   *
-   * @throws CrossTenantException if any row's tenant column is not {@code tenant}; nothing is written
-   * @throws ShardlineRoutingException if {@code table} is not declared sharded in shardline.yaml
-   */
-  public static long copyIn(ShardlineDataSource dataSource, String table, Object tenant, Reader data) throws SQLException, IOException {
-    return copy(dataSource, table, tenant, false, data);
-  }
+    /**
+     * Copies {@code data} in PostgreSQL's text format (the table's columns in order) into the sharded
+     * {@code table} for {@code tenant}, in one transaction, and returns the number of rows written.
+     *
+     * @throws CrossTenantException if any row's tenant column is not {@code tenant}; nothing is written
+     * @throws ShardlineRoutingException if {@code table} is not declared sharded in shardline.yaml
+     */
+    public static long copyIn(ShardlineDataSource dataSource, String table, Object tenant, Reader data)
+            throws SQLException, IOException {
+        return copy(dataSource, table, tenant, false, data);
+    }
 
-  /** As {@link #copyIn}, for CSV input (PostgreSQL's {@code FORMAT csv}, no header). */
-  public static long copyInCsv(ShardlineDataSource dataSource, String table, Object tenant, Reader data) throws SQLException, IOException {
-    return copy(dataSource, table, tenant, true, data);
-  }
+    /** As {@link #copyIn}, for CSV input (PostgreSQL's {@code FORMAT csv}, no header). */
+    public static long copyInCsv(ShardlineDataSource dataSource, String table, Object tenant, Reader data)
+            throws SQLException, IOException {
+        return copy(dataSource, table, tenant, true, data);
+    }
 
-  private static long copy(ShardlineDataSource dataSource, String table, Object tenant, boolean csv, Reader data)
-      throws SQLException, IOException {
-    Objects.requireNonNull(dataSource, "dataSource");
-    Objects.requireNonNull(table, "table");
-    Objects.requireNonNull(tenant, "tenant");
-    Objects.requireNonNull(data, "data");
-    return TenantCopy.copyIn(dataSource.engine(), table, tenant, csv, data);
-  }
+    private static long copy(ShardlineDataSource dataSource, String table, Object tenant, boolean csv, Reader data)
+            throws SQLException, IOException {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(data, "data");
+        return TenantCopy.copyIn(dataSource.engine(), table, tenant, csv, data);
+    }
 }

@@ -5,13 +5,13 @@ package dev.shardline.routing;
  * DataSource, configuration, explain). Messages start with the component, e.g. {@code shard-2 - }.
  */
 public class ShardlineRoutingException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public ShardlineRoutingException(String message) {
-    super(message);
-  }
+    public ShardlineRoutingException(String message) {
+        super(message);
+    }
 
-  public ShardlineRoutingException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public ShardlineRoutingException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -8,9 +8,9 @@ import java.sql.SQLNonTransientException;
  * before running unless the caller opted in with {@link Tenants#unrestricted}. SQLState SL005.
  */
 public final class UnverifiableStatementException extends SQLNonTransientException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public UnverifiableStatementException(String message) {
-    super(message, SqlStates.UNVERIFIABLE);
-  }
+    public UnverifiableStatementException(String message) {
+        super(message, SqlStates.UNVERIFIABLE);
+    }
 }

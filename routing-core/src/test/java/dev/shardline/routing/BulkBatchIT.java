@@ -23,97 +23,107 @@ import org.junit.jupiter.api.TestInstance;
 @WithPgCluster(primaries = 2, replicas = 0)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BulkBatchIT {
-  private final PgCluster cluster;
-  private final String run = UUID.randomUUID().toString().substring(0, 8);
-  private ShardlineDataSource ds;
+    private final PgCluster cluster;
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private ShardlineDataSource ds;
 
-  BulkBatchIT(PgCluster cluster) {
-    this.cluster = cluster;
-  }
-
-  @BeforeAll
-  void setUp() throws Exception {
-    // pgJDBC's reWriteBatchedInserts must keep working underneath Shardline's split.
-    Path yaml = RoutingFixture.yaml(cluster, "");
-    String text = Files.readString(yaml).replaceAll("(primary: jdbc:postgresql://\\S+)", "$1?reWriteBatchedInserts=true");
-    Files.writeString(yaml, text);
-    ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
-    ds = ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), new SimpleMeterRegistry());
-    RoutingFixture.createSchema(ds);
-  }
-
-  @AfterAll
-  void tearDown() {
-    ds.close();
-  }
-
-  private String tenantOn(int shard, String prefix) {
-    for (int i = 0; ; i++) {
-      String t = prefix + i;
-      if (ds.config().buckets().shardIndexOf(t) == shard) return t;
+    BulkBatchIT(PgCluster cluster) {
+        this.cluster = cluster;
     }
-  }
 
-  @Test
-  void executeBatch_100kRowsOver100Tenants_everyRowOnItsTenantsShard() throws Exception {
-    int rows = 100_000;
-    int[] counts;
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps = c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
-      for (int i = 0; i < rows; i++) {
-        ps.setString(1, run + "-b" + (i % 100));
-        ps.setLong(2, i);
-        ps.setInt(3, i);
-        ps.addBatch();
-      }
-      counts = ps.executeBatch();
+    @BeforeAll
+    void setUp() throws Exception {
+        // pgJDBC's reWriteBatchedInserts must keep working underneath Shardline's split.
+        Path yaml = RoutingFixture.yaml(cluster, "");
+        String text =
+                Files.readString(yaml).replaceAll("(primary: jdbc:postgresql://\\S+)", "$1?reWriteBatchedInserts=true");
+        Files.writeString(yaml, text);
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
+        ds = ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), new SimpleMeterRegistry());
+        RoutingFixture.createSchema(ds);
     }
-    assertThat(counts).hasSize(rows);
-    // reWriteBatchedInserts answers SUCCESS_NO_INFO per row; a plain batch answers 1.
-    for (int n : counts) assertThat(n).isIn(1, Statement.SUCCESS_NO_INFO);
-    long total = 0;
-    for (int shard = 0; shard < 2; shard++) {
-      for (String t : direct(cluster.primary(shard), "SELECT DISTINCT tenant_id FROM orders WHERE tenant_id LIKE '" + run + "-b%'")) {
-        assertThat(ds.config().buckets().shardIndexOf(t)).as("tenant %s", t).isEqualTo(shard);
-      }
-      total += Long.parseLong(direct(cluster.primary(shard), "SELECT count(*) FROM orders WHERE tenant_id LIKE '" + run + "-b%'").get(0));
-    }
-    assertThat(total).isEqualTo(rows);
-  }
 
-  @Test
-  void executeBatch_oneShardFails_otherShardsRowsCommittedAndEveryRowReported() throws Exception {
-    String failing = tenantOn(1, run + "-f");
-    String fine = tenantOn(0, run + "-ok");
-    try (Connection c = ds.getConnection()) {
-      try (Statement s = c.createStatement()) {
-        s.executeUpdate("INSERT INTO orders (tenant_id, id, amount) VALUES ('" + failing + "', 1, 0)");
-      }
-      BatchUpdateException e = null;
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
-        // The failing shard's rows come first, so a serial split would stop before the other shard.
-        for (long id = 1; id <= 3; id++) add(ps, failing, id);
-        for (long id = 1; id <= 3; id++) add(ps, fine, id);
-        try {
-          ps.executeBatch();
-        } catch (BatchUpdateException thrown) {
-          e = thrown;
+    @AfterAll
+    void tearDown() {
+        ds.close();
+    }
+
+    private String tenantOn(int shard, String prefix) {
+        for (int i = 0; ; i++) {
+            String t = prefix + i;
+            if (ds.config().buckets().shardIndexOf(t) == shard) return t;
         }
-      }
-      assertThat((Object) e).as("executeBatch must throw").isNotNull();
-      assertThat(e.getSQLState()).isEqualTo("23505");
-      int[] counts = e.getUpdateCounts();
-      assertThat(counts).hasSize(6);
-      assertThat(counts[0]).isEqualTo(Statement.EXECUTE_FAILED);
-      assertThat(new int[] {counts[3], counts[4], counts[5]}).containsOnly(1, Statement.SUCCESS_NO_INFO);
     }
-    assertThat(direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id = '" + fine + "'")).containsExactly("3");
-  }
 
-  private static void add(PreparedStatement ps, String tenant, long id) throws Exception {
-    ps.setString(1, tenant);
-    ps.setLong(2, id);
-    ps.setInt(3, 1);
-    ps.addBatch();
-  }
+    @Test
+    void executeBatch_100kRowsOver100Tenants_everyRowOnItsTenantsShard() throws Exception {
+        int rows = 100_000;
+        int[] counts;
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
+            for (int i = 0; i < rows; i++) {
+                ps.setString(1, run + "-b" + (i % 100));
+                ps.setLong(2, i);
+                ps.setInt(3, i);
+                ps.addBatch();
+            }
+            counts = ps.executeBatch();
+        }
+        assertThat(counts).hasSize(rows);
+        // reWriteBatchedInserts answers SUCCESS_NO_INFO per row; a plain batch answers 1.
+        for (int n : counts) assertThat(n).isIn(1, Statement.SUCCESS_NO_INFO);
+        long total = 0;
+        for (int shard = 0; shard < 2; shard++) {
+            for (String t : direct(
+                    cluster.primary(shard),
+                    "SELECT DISTINCT tenant_id FROM orders WHERE tenant_id LIKE '" + run + "-b%'")) {
+                assertThat(ds.config().buckets().shardIndexOf(t))
+                        .as("tenant %s", t)
+                        .isEqualTo(shard);
+            }
+            total += Long.parseLong(
+                    direct(cluster.primary(shard), "SELECT count(*) FROM orders WHERE tenant_id LIKE '" + run + "-b%'")
+                            .get(0));
+        }
+        assertThat(total).isEqualTo(rows);
+    }
+
+    @Test
+    void executeBatch_oneShardFails_otherShardsRowsCommittedAndEveryRowReported() throws Exception {
+        String failing = tenantOn(1, run + "-f");
+        String fine = tenantOn(0, run + "-ok");
+        try (Connection c = ds.getConnection()) {
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO orders (tenant_id, id, amount) VALUES ('" + failing + "', 1, 0)");
+            }
+            BatchUpdateException e = null;
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
+                // The failing shard's rows come first, so a serial split would stop before the other shard.
+                for (long id = 1; id <= 3; id++) add(ps, failing, id);
+                for (long id = 1; id <= 3; id++) add(ps, fine, id);
+                try {
+                    ps.executeBatch();
+                } catch (BatchUpdateException thrown) {
+                    e = thrown;
+                }
+            }
+            assertThat((Object) e).as("executeBatch must throw").isNotNull();
+            assertThat(e.getSQLState()).isEqualTo("23505");
+            int[] counts = e.getUpdateCounts();
+            assertThat(counts).hasSize(6);
+            assertThat(counts[0]).isEqualTo(Statement.EXECUTE_FAILED);
+            assertThat(new int[] {counts[3], counts[4], counts[5]}).containsOnly(1, Statement.SUCCESS_NO_INFO);
+        }
+        assertThat(direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id = '" + fine + "'"))
+                .containsExactly("3");
+    }
+
+    private static void add(PreparedStatement ps, String tenant, long id) throws Exception {
+        ps.setString(1, tenant);
+        ps.setLong(2, id);
+        ps.setInt(3, 1);
+        ps.addBatch();
+    }
 }

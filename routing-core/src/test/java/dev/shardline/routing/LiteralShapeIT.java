@@ -24,73 +24,98 @@ import org.junit.jupiter.api.TestInstance;
 @WithPgCluster(primaries = 2, replicas = 0)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LiteralShapeIT {
-  private final PgCluster cluster;
-  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private ShardlineDataSource ds;
+    private final PgCluster cluster;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private ShardlineDataSource ds;
 
-  LiteralShapeIT(PgCluster cluster) {
-    this.cluster = cluster;
-  }
+    LiteralShapeIT(PgCluster cluster) {
+        this.cluster = cluster;
+    }
 
-  @BeforeAll
-  void setUp() throws SQLException {
-    ShardlineConfig cfg = ShardlineConfig.fromYaml(RoutingFixture.yaml(cluster, ""));
-    ds = ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), registry);
-    RoutingFixture.createSchema(ds);
-    cluster.executeOnPrimaries("DELETE FROM orders WHERE tenant_id LIKE 'lit-%'");
-  }
+    @BeforeAll
+    void setUp() throws SQLException {
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(RoutingFixture.yaml(cluster, ""));
+        ds = ShardlineDataSource.create(cfg, RoutingSettings.from(cfg.section("routing")), registry);
+        RoutingFixture.createSchema(ds);
+        cluster.executeOnPrimaries("DELETE FROM orders WHERE tenant_id LIKE 'lit-%'");
+    }
 
-  @AfterAll
-  void tearDown() {
-    if (ds != null) ds.close();
-  }
+    @AfterAll
+    void tearDown() {
+        if (ds != null) ds.close();
+    }
 
-  private double probes() {
-    return registry.get("shardline.analysis.probes").counter().count();
-  }
+    private double probes() {
+        return registry.get("shardline.analysis.probes").counter().count();
+    }
 
-  @Test
-  void splicedValues_oneProbePerShape_rowsOnTheirTenantsShard() throws SQLException {
-    double before = probes();
-    int n = 200;
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-      for (int i = 1; i <= n; i++) {
-        assertThat(s.executeUpdate("INSERT INTO orders (tenant_id, id, amount) VALUES ('lit-" + i + "', " + i + ", " + (i * 10) + ")"))
-            .isEqualTo(1);
-      }
-      for (int i = 1; i <= n; i++) {
-        try (ResultSet rs = s.executeQuery("SELECT amount FROM orders WHERE tenant_id = 'lit-" + i + "' AND id = " + i)) {
-          assertThat(rs.next()).isTrue();
-          assertThat(rs.getInt(1)).isEqualTo(i * 10);
+    @Test
+    void splicedValues_oneProbePerShape_rowsOnTheirTenantsShard() throws SQLException {
+        double before = probes();
+        int n = 200;
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            for (int i = 1; i <= n; i++) {
+                assertThat(s.executeUpdate("INSERT INTO orders (tenant_id, id, amount) VALUES ('lit-" + i + "', " + i
+                                + ", " + (i * 10) + ")"))
+                        .isEqualTo(1);
+            }
+            for (int i = 1; i <= n; i++) {
+                try (ResultSet rs =
+                        s.executeQuery("SELECT amount FROM orders WHERE tenant_id = 'lit-" + i + "' AND id = " + i)) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getInt(1)).isEqualTo(i * 10);
+                }
+                assertThat(s.executeUpdate(
+                                "UPDATE orders SET status = 'seen' WHERE tenant_id = 'lit-" + i + "' AND id = " + i))
+                        .isEqualTo(1);
+            }
         }
-        assertThat(s.executeUpdate("UPDATE orders SET status = 'seen' WHERE tenant_id = 'lit-" + i + "' AND id = " + i)).isEqualTo(1);
-      }
-    }
-    assertThat(probes() - before).as("plan probes for %d distinct texts of 3 shapes", 3 * n).isLessThanOrEqualTo(6);
-    for (int shard = 0; shard < 2; shard++) {
-      for (String t : RoutingFixture.direct(cluster.primary(shard), "SELECT tenant_id FROM orders WHERE tenant_id LIKE 'lit-%'")) {
-        assertThat(ds.config().buckets().shardIndexOf(t)).as("row of %s on shard %d", t, shard).isEqualTo(shard);
-      }
-    }
-    assertThat(RoutingFixture.direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id LIKE 'lit-%' AND status = 'seen'").get(0))
-        .isNotEqualTo("0");
-  }
-
-  @Test
-  void sharedShape_twoTenantsInOneText_stillRefused() throws SQLException {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-      // Same shape as an accepted statement with one tenant twice: accepted, then a text with two tenants refused.
-      s.executeQuery("SELECT id FROM orders WHERE tenant_id = 'lit-1' AND id IN (SELECT id FROM orders WHERE tenant_id = 'lit-1')").close();
-      assertThatThrownBy(() -> s.executeQuery(
-          "SELECT id FROM orders WHERE tenant_id = 'lit-1' AND id IN (SELECT id FROM orders WHERE tenant_id = 'lit-2')"))
-          .isInstanceOf(CrossTenantException.class).hasMessageContaining("lit-1").hasMessageContaining("lit-2");
-      assertThatThrownBy(() -> s.executeUpdate("DELETE FROM orders WHERE tenant_id = 'lit-3' OR tenant_id = 'lit-4'"))
-          .isInstanceOf(SQLException.class).hasFieldOrPropertyWithValue("SQLState", "SL001");
-      assertThatThrownBy(() -> Tenants.run("lit-5", () -> {
-        try (Statement st = c.createStatement()) {
-          st.executeQuery("SELECT id FROM orders WHERE tenant_id = 'lit-6'").close();
+        assertThat(probes() - before)
+                .as("plan probes for %d distinct texts of 3 shapes", 3 * n)
+                .isLessThanOrEqualTo(6);
+        for (int shard = 0; shard < 2; shard++) {
+            for (String t : RoutingFixture.direct(
+                    cluster.primary(shard), "SELECT tenant_id FROM orders WHERE tenant_id LIKE 'lit-%'")) {
+                assertThat(ds.config().buckets().shardIndexOf(t))
+                        .as("row of %s on shard %d", t, shard)
+                        .isEqualTo(shard);
+            }
         }
-      })).isInstanceOf(SQLException.class).hasFieldOrPropertyWithValue("SQLState", "SL003");
+        assertThat(RoutingFixture.direct(
+                                cluster.primary(0),
+                                "SELECT count(*) FROM orders WHERE tenant_id LIKE 'lit-%' AND status = 'seen'")
+                        .get(0))
+                .isNotEqualTo("0");
     }
-  }
+
+    @Test
+    void sharedShape_twoTenantsInOneText_stillRefused() throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            // Same shape as an accepted statement with one tenant twice: accepted, then a text with two tenants
+            // refused.
+            s.executeQuery(
+                            "SELECT id FROM orders WHERE tenant_id = 'lit-1' AND id IN (SELECT id FROM orders WHERE tenant_id = 'lit-1')")
+                    .close();
+            assertThatThrownBy(
+                            () -> s.executeQuery(
+                                    "SELECT id FROM orders WHERE tenant_id = 'lit-1' AND id IN (SELECT id FROM orders WHERE tenant_id = 'lit-2')"))
+                    .isInstanceOf(CrossTenantException.class)
+                    .hasMessageContaining("lit-1")
+                    .hasMessageContaining("lit-2");
+            assertThatThrownBy(() ->
+                            s.executeUpdate("DELETE FROM orders WHERE tenant_id = 'lit-3' OR tenant_id = 'lit-4'"))
+                    .isInstanceOf(SQLException.class)
+                    .hasFieldOrPropertyWithValue("SQLState", "SL001");
+            assertThatThrownBy(() -> Tenants.run("lit-5", () -> {
+                        try (Statement st = c.createStatement()) {
+                            st.executeQuery("SELECT id FROM orders WHERE tenant_id = 'lit-6'")
+                                    .close();
+                        }
+                    }))
+                    .isInstanceOf(SQLException.class)
+                    .hasFieldOrPropertyWithValue("SQLState", "SL003");
+        }
+    }
 }

@@ -21,24 +21,26 @@ import org.springframework.context.annotation.Bean;
  * DataSource auto-configuration then backs off, and {@code JdbcTemplate}, JPA or Jdbi use this one.
  */
 @AutoConfiguration(
-    before = DataSourceAutoConfiguration.class,
-    afterName = "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration")
+        before = DataSourceAutoConfiguration.class,
+        afterName = "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnProperty(prefix = "spring.shardline", name = "config")
 @EnableConfigurationProperties(ShardlineProperties.class)
 public class ShardlineAutoConfiguration {
 
-  /** Builds the DataSource; closed with the context (every pool and health check stops). */
-  @Bean
-  @ConditionalOnMissingBean
-  public ShardlineDataSource shardlineDataSource(ShardlineProperties props, ObjectProvider<MeterRegistry> registry,
-      ObjectProvider<OpenTelemetry> otel) {
-    ShardlineConfig config = ShardlineConfig.fromYaml(props.config());
-    RoutingSettings settings = RoutingSettings.from(config.section("routing"));
-    if (props.tracing().tenant()) settings = settings.withTraceTenant(true);
-    MeterRegistry meters = registry.getIfAvailable(() -> Metrics.globalRegistry);
-    // Statement spans come from routing-core itself: the application's OpenTelemetry bean, else the
-    // global one once installed (the agent's); none at all with spring.shardline.tracing.enabled=false.
-    OpenTelemetry tracing = !props.tracing().enabled() ? OpenTelemetry.noop() : otel.getIfAvailable();
-    return tracing == null ? ShardlineDataSource.create(config, settings, meters) : ShardlineDataSource.create(config, settings, meters, tracing);
-  }
+    /** Builds the DataSource; closed with the context (every pool and health check stops). */
+    @Bean
+    @ConditionalOnMissingBean
+    public ShardlineDataSource shardlineDataSource(
+            ShardlineProperties props, ObjectProvider<MeterRegistry> registry, ObjectProvider<OpenTelemetry> otel) {
+        ShardlineConfig config = ShardlineConfig.fromYaml(props.config());
+        RoutingSettings settings = RoutingSettings.from(config.section("routing"));
+        if (props.tracing().tenant()) settings = settings.withTraceTenant(true);
+        MeterRegistry meters = registry.getIfAvailable(() -> Metrics.globalRegistry);
+        // Statement spans come from routing-core itself: the application's OpenTelemetry bean, else the
+        // global one once installed (the agent's); none at all with spring.shardline.tracing.enabled=false.
+        OpenTelemetry tracing = !props.tracing().enabled() ? OpenTelemetry.noop() : otel.getIfAvailable();
+        return tracing == null
+                ? ShardlineDataSource.create(config, settings, meters)
+                : ShardlineDataSource.create(config, settings, meters, tracing);
+    }
 }

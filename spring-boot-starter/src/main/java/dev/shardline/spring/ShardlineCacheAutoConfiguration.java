@@ -23,8 +23,8 @@ import org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.cache.CacheManager;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cache.CacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 
@@ -41,34 +41,44 @@ import org.springframework.context.annotation.Conditional;
 @EnableConfigurationProperties(ShardlineProperties.class)
 public class ShardlineCacheAutoConfiguration {
 
-  /** The Redis client of {@code cache.redis}; absent (and no caches) when the file has none. */
-  @Bean(destroyMethod = "shutdown")
-  @ConditionalOnMissingBean
-  @ConditionalOnProperty(prefix = "spring.shardline.cache", name = "enabled", matchIfMissing = true)
-  public RedissonClient shardlineRedisson(ShardlineProperties props) {
-    ShardlineYaml yaml = ShardlineYaml.load(props.config());
-    Path base = props.config().toAbsolutePath().getParent();
-    return RedisConnections.fromConfig(yaml.section("cache").get("redis"), base);
-  }
+    /** The Redis client of {@code cache.redis}; absent (and no caches) when the file has none. */
+    @Bean(destroyMethod = "shutdown")
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "spring.shardline.cache", name = "enabled", matchIfMissing = true)
+    public RedissonClient shardlineRedisson(ShardlineProperties props) {
+        ShardlineYaml yaml = ShardlineYaml.load(props.config());
+        Path base = props.config().toAbsolutePath().getParent();
+        return RedisConnections.fromConfig(yaml.section("cache").get("redis"), base);
+    }
 
-  @Bean
-  @ConditionalOnMissingBean
-  @ConditionalOnProperty(prefix = "spring.shardline.cache", name = "enabled", matchIfMissing = true)
-  public CacheAsideFactory shardlineCacheAsideFactory(ShardlineProperties props, RedissonClient redis,
-      ObjectProvider<ObjectMapper> json, ObjectProvider<MeterRegistry> registry) {
-    CacheConfig config = CacheConfig.from(ShardlineConfig.fromYaml(props.config()).section("cache"));
-    return new RedisCacheAsideFactory(redis, config, json.getIfAvailable(ObjectMapper::new),
-        registry.getIfAvailable(() -> Metrics.globalRegistry));
-  }
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnProperty(prefix = "spring.shardline.cache", name = "enabled", matchIfMissing = true)
+    public CacheAsideFactory shardlineCacheAsideFactory(
+            ShardlineProperties props,
+            RedissonClient redis,
+            ObjectProvider<ObjectMapper> json,
+            ObjectProvider<MeterRegistry> registry) {
+        CacheConfig config =
+                CacheConfig.from(ShardlineConfig.fromYaml(props.config()).section("cache"));
+        return new RedisCacheAsideFactory(
+                redis,
+                config,
+                json.getIfAvailable(ObjectMapper::new),
+                registry.getIfAvailable(() -> Metrics.globalRegistry));
+    }
 
-  @Bean
-  @ConditionalOnMissingBean(CacheManager.class)
-  @ConditionalOnProperty(prefix = "spring.shardline.cache", name = "enabled", matchIfMissing = true)
-  public ShardlineCacheManager cacheManager(CacheAsideFactory factory, ObjectProvider<ObjectMapper> json,
-      ShardlineProperties props, BeanFactory beans) {
-    List<String> trusted = new ArrayList<>(List.of("java.lang", "java.util", "java.time", "java.math"));
-    if (AutoConfigurationPackages.has(beans)) trusted.addAll(AutoConfigurationPackages.get(beans));
-    trusted.addAll(props.cache().trustedPackages());
-    return new ShardlineCacheManager(factory, json.getIfAvailable(ObjectMapper::new), trusted);
-  }
+    @Bean
+    @ConditionalOnMissingBean(CacheManager.class)
+    @ConditionalOnProperty(prefix = "spring.shardline.cache", name = "enabled", matchIfMissing = true)
+    public ShardlineCacheManager cacheManager(
+            CacheAsideFactory factory,
+            ObjectProvider<ObjectMapper> json,
+            ShardlineProperties props,
+            BeanFactory beans) {
+        List<String> trusted = new ArrayList<>(List.of("java.lang", "java.util", "java.time", "java.math"));
+        if (AutoConfigurationPackages.has(beans)) trusted.addAll(AutoConfigurationPackages.get(beans));
+        trusted.addAll(props.cache().trustedPackages());
+        return new ShardlineCacheManager(factory, json.getIfAvailable(ObjectMapper::new), trusted);
+    }
 }

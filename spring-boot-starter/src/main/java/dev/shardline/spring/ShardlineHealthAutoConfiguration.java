@@ -19,23 +19,23 @@ import org.springframework.context.annotation.Bean;
  * {@code management.health.shardline.enabled=false}.
  */
 @AutoConfiguration(
-    after = {ShardlineAutoConfiguration.class, ShardlineCacheAutoConfiguration.class},
-    beforeName = "org.springframework.boot.actuate.autoconfigure.health.HealthContributorAutoConfiguration")
+        after = {ShardlineAutoConfiguration.class, ShardlineCacheAutoConfiguration.class},
+        beforeName = "org.springframework.boot.actuate.autoconfigure.health.HealthContributorAutoConfiguration")
 @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthContributor")
 @ConditionalOnBean(ShardlineDataSource.class)
 @ConditionalOnEnabledHealthIndicator("shardline")
 public class ShardlineHealthAutoConfiguration {
-  @Bean
-  @ConditionalOnMissingBean(name = "shardlineHealthContributor")
-  public CompositeHealthContributor shardlineHealthContributor(ShardlineDataSource ds) {
-    return EndpointHealth.of(ds);
-  }
+    @Bean
+    @ConditionalOnMissingBean(name = "shardlineHealthContributor")
+    public CompositeHealthContributor shardlineHealthContributor(ShardlineDataSource ds) {
+        return EndpointHealth.of(ds);
+    }
 
-  /** Per Spring cache on cache-aside: breaker, hit ratio, Redis errors ({@code /actuator/health/shardlineCache}). */
-  @Bean
-  @ConditionalOnBean(ShardlineCacheManager.class)
-  @ConditionalOnMissingBean(name = "shardlineCacheHealthIndicator")
-  public CacheHealth shardlineCacheHealthIndicator(ShardlineCacheManager caches) {
-    return new CacheHealth(caches);
-  }
+    /** Per Spring cache on cache-aside: breaker, hit ratio, Redis errors ({@code /actuator/health/shardlineCache}). */
+    @Bean
+    @ConditionalOnBean(ShardlineCacheManager.class)
+    @ConditionalOnMissingBean(name = "shardlineCacheHealthIndicator")
+    public CacheHealth shardlineCacheHealthIndicator(ShardlineCacheManager caches) {
+        return new CacheHealth(caches);
+    }
 }

@@ -26,13 +26,13 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnMissingClass("io.micrometer.tracing.Tracer")
 public class ShardlineTracingAutoConfiguration {
 
-  /** Runs just before the tenant filter, so the tenant's statements are inside the server span. */
-  @Bean
-  @ConditionalOnMissingBean(name = "shardlineServerSpanFilter")
-  FilterRegistrationBean<ServerSpanFilter> shardlineServerSpanFilter(OpenTelemetry otel) {
-    FilterRegistrationBean<ServerSpanFilter> reg = new FilterRegistrationBean<>(new ServerSpanFilter(otel));
-    reg.setName("shardlineServerSpanFilter");
-    reg.setOrder(ShardlineWebAutoConfiguration.FILTER_ORDER - 5);
-    return reg;
-  }
+    /** Runs just before the tenant filter, so the tenant's statements are inside the server span. */
+    @Bean
+    @ConditionalOnMissingBean(name = "shardlineServerSpanFilter")
+    FilterRegistrationBean<ServerSpanFilter> shardlineServerSpanFilter(OpenTelemetry otel) {
+        FilterRegistrationBean<ServerSpanFilter> reg = new FilterRegistrationBean<>(new ServerSpanFilter(otel));
+        reg.setName("shardlineServerSpanFilter");
+        reg.setOrder(ShardlineWebAutoConfiguration.FILTER_ORDER - 5);
+        return reg;
+    }
 }

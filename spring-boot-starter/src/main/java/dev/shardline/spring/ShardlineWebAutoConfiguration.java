@@ -9,8 +9,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -24,26 +24,28 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @ConditionalOnProperty(prefix = "spring.shardline", name = "config")
 @EnableConfigurationProperties(ShardlineProperties.class)
 public class ShardlineWebAutoConfiguration {
-  /** Runs after Spring Security's filter chain (order -100), so the principal is known. */
-  public static final int FILTER_ORDER = -90;
+    /** Runs after Spring Security's filter chain (order -100), so the principal is known. */
+    public static final int FILTER_ORDER = -90;
 
-  @Bean
-  @ConditionalOnMissingBean
-  public TenantResolver shardlineTenantResolver(ShardlineProperties props) {
-    ShardlineProperties.Tenant t = props.tenant();
-    List<TenantResolver> sources = new ArrayList<>();
-    if (!t.header().isBlank()) sources.add(TenantResolver.header(t.header()));
-    if (!t.pathPattern().isBlank()) sources.add(TenantResolver.pathVariable(t.pathPattern(), t.pathVariable()));
-    if (t.principal()) sources.add(TenantResolver.principal());
-    return TenantResolver.firstOf(sources);
-  }
+    @Bean
+    @ConditionalOnMissingBean
+    public TenantResolver shardlineTenantResolver(ShardlineProperties props) {
+        ShardlineProperties.Tenant t = props.tenant();
+        List<TenantResolver> sources = new ArrayList<>();
+        if (!t.header().isBlank()) sources.add(TenantResolver.header(t.header()));
+        if (!t.pathPattern().isBlank()) sources.add(TenantResolver.pathVariable(t.pathPattern(), t.pathVariable()));
+        if (t.principal()) sources.add(TenantResolver.principal());
+        return TenantResolver.firstOf(sources);
+    }
 
-  @Bean
-  @ConditionalOnMissingBean(name = "shardlineTenantFilter")
-  public FilterRegistrationBean<TenantFilter> shardlineTenantFilter(TenantResolver resolver, ShardlineProperties props) {
-    FilterRegistrationBean<TenantFilter> reg = new FilterRegistrationBean<>(new TenantFilter(resolver, props.tenant().required()));
-    reg.setName("shardlineTenantFilter");
-    reg.setOrder(FILTER_ORDER);
-    return reg;
-  }
+    @Bean
+    @ConditionalOnMissingBean(name = "shardlineTenantFilter")
+    public FilterRegistrationBean<TenantFilter> shardlineTenantFilter(
+            TenantResolver resolver, ShardlineProperties props) {
+        FilterRegistrationBean<TenantFilter> reg = new FilterRegistrationBean<>(
+                new TenantFilter(resolver, props.tenant().required()));
+        reg.setName("shardlineTenantFilter");
+        reg.setOrder(FILTER_ORDER);
+        return reg;
+    }
 }

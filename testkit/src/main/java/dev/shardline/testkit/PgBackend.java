@@ -10,33 +10,34 @@ import java.util.Locale;
  * user when the JVM is root) or embedded binaries (zonky, no install needed). Chosen by {@link #detect()}.
  */
 public interface PgBackend {
-  String name();
+    String name();
 
-  PgNode startPrimary(String name);
+    PgNode startPrimary(String name);
 
-  /** Clones {@code primary} into a streaming replica and starts it. */
-  PgNode startReplica(PgNode primary, String name);
+    /** Clones {@code primary} into a streaming replica and starts it. */
+    PgNode startReplica(PgNode primary, String name);
 
-  /** Deletes the backend's working files after every node has stopped. */
-  void cleanup();
+    /** Deletes the backend's working files after every node has stopped. */
+    void cleanup();
 
-  /**
-   * Picks a backend: {@code -Dshardline.pg.backend} or {@code SHARDLINE_PG_BACKEND} ({@code docker},
-   * {@code local} or {@code embedded}) if set; else local binaries under
-   * {@code /usr/lib/postgresql/<version>/bin} when present; else embedded. Docker is never picked
-   * just because an engine answers: which suite runs on containers is the build's explicit choice.
-   */
-  static PgBackend detect() {
-    String forced = System.getProperty("shardline.pg.backend", System.getenv("SHARDLINE_PG_BACKEND"));
-    if (forced != null && !forced.isBlank()) {
-      return switch (forced.toLowerCase(Locale.ROOT)) {
-        case "docker" -> new DockerBackend();
-        case "local" -> new LocalBinariesBackend();
-        case "embedded" -> new EmbeddedBackend();
-        default -> throw new IllegalArgumentException(
-            "SHARDLINE_PG_BACKEND must be 'docker', 'local' or 'embedded', was '" + forced + "'");
-      };
+    /**
+     * Picks a backend: {@code -Dshardline.pg.backend} or {@code SHARDLINE_PG_BACKEND} ({@code docker},
+     * {@code local} or {@code embedded}) if set; else local binaries under
+     * {@code /usr/lib/postgresql/<version>/bin} when present; else embedded. Docker is never picked
+     * just because an engine answers: which suite runs on containers is the build's explicit choice.
+     */
+    static PgBackend detect() {
+        String forced = System.getProperty("shardline.pg.backend", System.getenv("SHARDLINE_PG_BACKEND"));
+        if (forced != null && !forced.isBlank()) {
+            return switch (forced.toLowerCase(Locale.ROOT)) {
+                case "docker" -> new DockerBackend();
+                case "local" -> new LocalBinariesBackend();
+                case "embedded" -> new EmbeddedBackend();
+                default ->
+                    throw new IllegalArgumentException(
+                            "SHARDLINE_PG_BACKEND must be 'docker', 'local' or 'embedded', was '" + forced + "'");
+            };
+        }
+        return LocalBinariesBackend.available() ? new LocalBinariesBackend() : new EmbeddedBackend();
     }
-    return LocalBinariesBackend.available() ? new LocalBinariesBackend() : new EmbeddedBackend();
-  }
 }

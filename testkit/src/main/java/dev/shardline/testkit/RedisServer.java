@@ -15,134 +15,151 @@ import java.util.List;
  * installed, else embedded Redis. It can be killed and restarted on the same port for fault tests.
  */
 public final class RedisServer implements AutoCloseable {
-  private final int port;
-  private final Path dir;
-  private final String binary;
-  private Process process;
-  private redis.embedded.RedisServer embedded;
-  private final Thread shutdownHook;
+    private final int port;
+    private final Path dir;
+    private final String binary;
+    private Process process;
+    private redis.embedded.RedisServer embedded;
+    private final Thread shutdownHook;
 
-  private RedisServer(int port, Path dir, String binary) {
-    this.port = port;
-    this.dir = dir;
-    this.binary = binary;
-    // A test JVM that ends without close() (a failed fixture, System.exit) must not leave a server behind.
-    this.shutdownHook = new Thread(this::killQuietly, "redis-shutdown-" + port);
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
-  }
-
-  /** Starts a fresh server with no persistence. */
-  public static RedisServer start() {
-    try {
-      Path dir = Files.createTempDirectory("shardline-redis-");
-      RedisServer r = new RedisServer(FreePorts.next(), dir, findBinary());
-      r.restart();
-      return r;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create a directory for Redis", e);
+    private RedisServer(int port, Path dir, String binary) {
+        this.port = port;
+        this.dir = dir;
+        this.binary = binary;
+        // A test JVM that ends without close() (a failed fixture, System.exit) must not leave a server behind.
+        this.shutdownHook = new Thread(this::killQuietly, "redis-shutdown-" + port);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
-  }
 
-  public int port() {
-    return port;
-  }
-
-  /** Returns {@code redis://127.0.0.1:port}, the address form Redisson takes. */
-  public String address() {
-    return "redis://127.0.0.1:" + port;
-  }
-
-  public String backendName() {
-    return binary != null ? binary : "embedded redis";
-  }
-
-  /** Starts the server (again) on the same port; waits until it accepts connections. */
-  public synchronized void restart() {
-    if (isRunning()) return;
-    try {
-      if (binary != null) {
-        process = new ProcessBuilder(binary, "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("redis.log").toFile())
-            .start();
-      } else {
-        embedded = redis.embedded.RedisServer.newRedisServer().port(port).setting("bind 127.0.0.1").setting("save \"\"").build();
-        embedded.start();
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start Redis on port " + port, e);
+    /** Starts a fresh server with no persistence. */
+    public static RedisServer start() {
+        try {
+            Path dir = Files.createTempDirectory("shardline-redis-");
+            RedisServer r = new RedisServer(FreePorts.next(), dir, findBinary());
+            r.restart();
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory for Redis", e);
+        }
     }
-    awaitPort(true);
-  }
 
-  /** Kills the server abruptly (SIGKILL for the binary) and waits until the port is closed. */
-  public synchronized void kill() {
-    if (process != null) {
-      Procs.killTree(process.pid());
-      process = null;
+    public int port() {
+        return port;
     }
-    if (embedded != null) {
-      try {
-        embedded.stop();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      embedded = null;
-    }
-    awaitPort(false);
-  }
 
-  public synchronized boolean isRunning() {
-    return (process != null && process.isAlive()) || (embedded != null && embedded.isActive());
-  }
-
-  @Override
-  public void close() {
-    kill();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // the JVM is already shutting down; the hook runs anyway
+    /** Returns {@code redis://127.0.0.1:port}, the address form Redisson takes. */
+    public String address() {
+        return "redis://127.0.0.1:" + port;
     }
-  }
 
-  private void killQuietly() {
-    try {
-      kill();
-    } catch (RuntimeException e) {
-      // best effort at JVM exit
+    public String backendName() {
+        return binary != null ? binary : "embedded redis";
     }
-  }
 
-  private void awaitPort(boolean open) {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      if (portOpen() == open) return;
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    /** Starts the server (again) on the same port; waits until it accepts connections. */
+    public synchronized void restart() {
+        if (isRunning()) return;
+        try {
+            if (binary != null) {
+                process = new ProcessBuilder(
+                                binary,
+                                "--port",
+                                String.valueOf(port),
+                                "--bind",
+                                "127.0.0.1",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no",
+                                "--dir",
+                                dir.toString(),
+                                "--daemonize",
+                                "no")
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("redis.log").toFile())
+                        .start();
+            } else {
+                embedded = redis.embedded.RedisServer.newRedisServer()
+                        .port(port)
+                        .setting("bind 127.0.0.1")
+                        .setting("save \"\"")
+                        .build();
+                embedded.start();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start Redis on port " + port, e);
+        }
+        awaitPort(true);
     }
-    throw new IllegalStateException("redis on port " + port + " did not " + (open ? "start" : "stop") + " within 10 s");
-  }
 
-  private boolean portOpen() {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
+    /** Kills the server abruptly (SIGKILL for the binary) and waits until the port is closed. */
+    public synchronized void kill() {
+        if (process != null) {
+            Procs.killTree(process.pid());
+            process = null;
+        }
+        if (embedded != null) {
+            try {
+                embedded.stop();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            embedded = null;
+        }
+        awaitPort(false);
     }
-  }
 
-  private static String findBinary() {
-    for (String dir : List.of("/usr/bin", "/usr/local/bin", "/usr/sbin")) {
-      Path p = Path.of(dir, "redis-server");
-      if (Files.isExecutable(p)) return p.toString();
+    public synchronized boolean isRunning() {
+        return (process != null && process.isAlive()) || (embedded != null && embedded.isActive());
     }
-    return null;
-  }
+
+    @Override
+    public void close() {
+        kill();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down; the hook runs anyway
+        }
+    }
+
+    private void killQuietly() {
+        try {
+            kill();
+        } catch (RuntimeException e) {
+            // best effort at JVM exit
+        }
+    }
+
+    private void awaitPort(boolean open) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (portOpen() == open) return;
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IllegalStateException(
+                "redis on port " + port + " did not " + (open ? "start" : "stop") + " within 10 s");
+    }
+
+    private boolean portOpen() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String findBinary() {
+        for (String dir : List.of("/usr/bin", "/usr/local/bin", "/usr/sbin")) {
+            Path p = Path.of(dir, "redis-server");
+            if (Files.isExecutable(p)) return p.toString();
+        }
+        return null;
+    }
 }

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Retention(RetentionPolicy.RUNTIME)
 @ExtendWith(PgClusterExtension.class)
 public @interface WithPgCluster {
-  int primaries() default 2;
+    int primaries() default 2;
 
-  int replicas() default 1;
+    int replicas() default 1;
 
-  boolean shared() default true;
+    boolean shared() default true;
 }

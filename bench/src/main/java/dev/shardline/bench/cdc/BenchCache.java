@@ -13,29 +13,30 @@ import org.redisson.config.Config;
 
 /** The cache-aside the CDC sidecar invalidates through: RedissonCacheAside on the benchmark's Redis. */
 public final class BenchCache implements CacheInvalidator, AutoCloseable {
-  private final RedissonClient redis;
-  private final RedissonCacheAside cache;
+    private final RedissonClient redis;
+    private final RedissonCacheAside cache;
 
-  public BenchCache(String address) {
-    Config c = new Config();
-    c.useSingleServer().setAddress(address);
-    redis = Redisson.create(c);
-    cache = RedissonCacheAside.create("orders", redis, CacheConfig.ofDefaults(), new ObjectMapper(), new SimpleMeterRegistry());
-  }
+    public BenchCache(String address) {
+        Config c = new Config();
+        c.useSingleServer().setAddress(address);
+        redis = Redisson.create(c);
+        cache = RedissonCacheAside.create(
+                "orders", redis, CacheConfig.ofDefaults(), new ObjectMapper(), new SimpleMeterRegistry());
+    }
 
-  @Override
-  public void invalidate(CacheKey key) {
-    cache.invalidate(key);
-  }
+    @Override
+    public void invalidate(CacheKey key) {
+        cache.invalidate(key);
+    }
 
-  @Override
-  public void invalidateAll(Collection<CacheKey> keys) {
-    cache.invalidateAll(keys);
-  }
+    @Override
+    public void invalidateAll(Collection<CacheKey> keys) {
+        cache.invalidateAll(keys);
+    }
 
-  @Override
-  public void close() {
-    cache.close();
-    redis.shutdown();
-  }
+    @Override
+    public void close() {
+        cache.close();
+        redis.shutdown();
+    }
 }

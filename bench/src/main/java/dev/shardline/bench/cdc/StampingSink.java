@@ -13,39 +13,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * measures the raw Debezium drain.
  */
 public final class StampingSink implements ChangeSink {
-  private final AtomicLong changes = new AtomicLong();
-  private final Map<String, Long> seenAt = new ConcurrentHashMap<>();
-  private volatile boolean stamping;
+    private final AtomicLong changes = new AtomicLong();
+    private final Map<String, Long> seenAt = new ConcurrentHashMap<>();
+    private volatile boolean stamping;
 
-  @Override
-  public String name() {
-    return "stamp";
-  }
-
-  @Override
-  public void open() {}
-
-  @Override
-  public void apply(ChangeBatch batch) {
-    long now = System.nanoTime();
-    changes.addAndGet(batch.events().size());
-    if (stamping) {
-      for (ChangeEvent e : batch.events()) seenAt.putIfAbsent(e.row().get("tenant_id") + ":" + e.row().get("id"), now);
+    @Override
+    public String name() {
+        return "stamp";
     }
-  }
 
-  public long changes() {
-    return changes.get();
-  }
+    @Override
+    public void open() {}
 
-  public void stamping(boolean on) {
-    stamping = on;
-  }
+    @Override
+    public void apply(ChangeBatch batch) {
+        long now = System.nanoTime();
+        changes.addAndGet(batch.events().size());
+        if (stamping) {
+            for (ChangeEvent e : batch.events())
+                seenAt.putIfAbsent(e.row().get("tenant_id") + ":" + e.row().get("id"), now);
+        }
+    }
 
-  public Long seenAt(String key) {
-    return seenAt.get(key);
-  }
+    public long changes() {
+        return changes.get();
+    }
 
-  @Override
-  public void close() {}
+    public void stamping(boolean on) {
+        stamping = on;
+    }
+
+    public Long seenAt(String key) {
+        return seenAt.get(key);
+    }
+
+    @Override
+    public void close() {}
 }

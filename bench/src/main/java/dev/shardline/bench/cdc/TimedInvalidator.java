@@ -9,32 +9,32 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** Wraps a real invalidator and notes when each key's invalidation returned. */
 public final class TimedInvalidator implements CacheInvalidator {
-  private final CacheInvalidator delegate;
-  private final Map<String, Long> doneAt = new ConcurrentHashMap<>();
-  private volatile boolean stamping;
+    private final CacheInvalidator delegate;
+    private final Map<String, Long> doneAt = new ConcurrentHashMap<>();
+    private volatile boolean stamping;
 
-  public TimedInvalidator(CacheInvalidator delegate) {
-    this.delegate = delegate;
-  }
+    public TimedInvalidator(CacheInvalidator delegate) {
+        this.delegate = delegate;
+    }
 
-  @Override
-  public void invalidate(CacheKey key) {
-    invalidateAll(List.of(key));
-  }
+    @Override
+    public void invalidate(CacheKey key) {
+        invalidateAll(List.of(key));
+    }
 
-  @Override
-  public void invalidateAll(Collection<CacheKey> keys) {
-    delegate.invalidateAll(keys);
-    if (!stamping) return;
-    long now = System.nanoTime();
-    for (CacheKey k : keys) doneAt.putIfAbsent(k.tenant() + ":" + k.id(), now);
-  }
+    @Override
+    public void invalidateAll(Collection<CacheKey> keys) {
+        delegate.invalidateAll(keys);
+        if (!stamping) return;
+        long now = System.nanoTime();
+        for (CacheKey k : keys) doneAt.putIfAbsent(k.tenant() + ":" + k.id(), now);
+    }
 
-  public void stamping(boolean on) {
-    stamping = on;
-  }
+    public void stamping(boolean on) {
+        stamping = on;
+    }
 
-  public Long doneAt(String key) {
-    return doneAt.get(key);
-  }
+    public Long doneAt(String key) {
+        return doneAt.get(key);
+    }
 }

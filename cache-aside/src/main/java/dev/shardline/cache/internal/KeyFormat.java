@@ -14,38 +14,38 @@ import java.util.regex.Pattern;
  * two keys can collide through separators and no key grows unbounded.
  */
 public final class KeyFormat {
-  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
-  private final String prefix;
+    private final String prefix;
 
-  public KeyFormat(String prefix) {
-    this.prefix = prefix;
-  }
-
-  public String value(CacheKey k) {
-    return prefix + ':' + part(k.namespace()) + ":{" + part(k.tenant()) + "}:" + part(k.id());
-  }
-
-  public static String version(String valueKey) {
-    return valueKey + ":v";
-  }
-
-  /** The floor key of {@code shard}: the CDC position standing in for lost version state. */
-  public String floor(String shard) {
-    return prefix + ":floor:" + part(shard);
-  }
-
-  public static String lock(String valueKey) {
-    return valueKey + ":lock";
-  }
-
-  static String part(String s) {
-    if (PLAIN.matcher(s).matches()) return s;
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      return "h-" + HexFormat.of().formatHex(d, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always available", e);
+    public KeyFormat(String prefix) {
+        this.prefix = prefix;
     }
-  }
+
+    public String value(CacheKey k) {
+        return prefix + ':' + part(k.namespace()) + ":{" + part(k.tenant()) + "}:" + part(k.id());
+    }
+
+    public static String version(String valueKey) {
+        return valueKey + ":v";
+    }
+
+    /** The floor key of {@code shard}: the CDC position standing in for lost version state. */
+    public String floor(String shard) {
+        return prefix + ":floor:" + part(shard);
+    }
+
+    public static String lock(String valueKey) {
+        return valueKey + ":lock";
+    }
+
+    static String part(String s) {
+        if (PLAIN.matcher(s).matches()) return s;
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return "h-" + HexFormat.of().formatHex(d, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
 }

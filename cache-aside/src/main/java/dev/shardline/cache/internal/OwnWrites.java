@@ -18,37 +18,39 @@ import java.util.function.Supplier;
  * below it is refused here (forgetting refuses, never accepts).
  */
 final class OwnWrites {
-  private record Write(String shard, long lsn) {}
+    private record Write(String shard, long lsn) {}
 
-  private final Cache<String, Write> byKey;
-  private final Map<String, Long> horizon = new ConcurrentHashMap<>();
+    private final Cache<String, Write> byKey;
+    private final Map<String, Long> horizon = new ConcurrentHashMap<>();
 
-  OwnWrites(int maxKeys) {
-    this.byKey = Caffeine.newBuilder().maximumSize(maxKeys)
-        // Synchronous with the removal, so no reader can see the key gone before the horizon covers it.
-        .evictionListener((String k, Write w, com.github.benmanes.caffeine.cache.RemovalCause c) -> {
-          if (w != null) horizon.merge(w.shard(), w.lsn(), Math::max);
-        })
-        .build();
-  }
+    OwnWrites(int maxKeys) {
+        this.byKey = Caffeine.newBuilder()
+                .maximumSize(maxKeys)
+                // Synchronous with the removal, so no reader can see the key gone before the horizon covers it.
+                .evictionListener((String k, Write w, com.github.benmanes.caffeine.cache.RemovalCause c) -> {
+                    if (w != null) horizon.merge(w.shard(), w.lsn(), Math::max);
+                })
+                .build();
+    }
 
-  /** Records that this JVM committed a change of value key {@code k} on {@code shard}, visible from {@code lsn}. */
-  void wrote(String k, String shard, long lsn) {
-    if (lsn < 0 || shard == null) return;
-    byKey.asMap().merge(k, new Write(shard, lsn), (a, b) -> a.shard().equals(b.shard()) && a.lsn() >= b.lsn() ? a : b);
-  }
+    /** Records that this JVM committed a change of value key {@code k} on {@code shard}, visible from {@code lsn}. */
+    void wrote(String k, String shard, long lsn) {
+        if (lsn < 0 || shard == null) return;
+        byKey.asMap()
+                .merge(k, new Write(shard, lsn), (a, b) -> a.shard().equals(b.shard()) && a.lsn() >= b.lsn() ? a : b);
+    }
 
-  /**
-   * Returns true if a value of {@code k} read at {@code position} may be served here: it is at or
-   * past this JVM's last write of the key. {@code shard} is asked only once a horizon exists.
-   */
-  boolean covers(String k, long position, Supplier<String> shard) {
-    Write w = byKey.getIfPresent(k);
-    if (w != null && position < w.lsn()) return false;
-    if (horizon.isEmpty()) return true;
-    String s = w != null ? w.shard() : shard.get();
-    if (s == null) return false; // the shard is unknown now: cannot prove it, so refuse
-    Long h = horizon.get(s);
-    return h == null || position >= h;
-  }
+    /**
+     * Returns true if a value of {@code k} read at {@code position} may be served here: it is at or
+     * past this JVM's last write of the key. {@code shard} is asked only once a horizon exists.
+     */
+    boolean covers(String k, long position, Supplier<String> shard) {
+        Write w = byKey.getIfPresent(k);
+        if (w != null && position < w.lsn()) return false;
+        if (horizon.isEmpty()) return true;
+        String s = w != null ? w.shard() : shard.get();
+        if (s == null) return false; // the shard is unknown now: cannot prove it, so refuse
+        Long h = horizon.get(s);
+        return h == null || position >= h;
+    }
 }

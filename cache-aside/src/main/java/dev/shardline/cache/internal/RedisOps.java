@@ -2,6 +2,7 @@ package dev.shardline.cache.internal;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,6 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
-import java.nio.charset.StandardCharsets;
 import org.redisson.client.codec.ByteArrayCodec;
 
 /**
@@ -20,132 +20,173 @@ import org.redisson.client.codec.ByteArrayCodec;
  * The version rules themselves are in {@link Scripts}.
  */
 public final class RedisOps {
-  /** Thrown when Redis must not or could not be used. */
-  public static final class Unavailable extends RuntimeException {
-    private static final long serialVersionUID = 1L;
+    /** Thrown when Redis must not or could not be used. */
+    public static final class Unavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
 
-    Unavailable(String message, Throwable cause) {
-      super(message, cause, false, false);
-    }
-  }
-
-  /** Where one key's state lives: its value key, version key and (with positions) its shard's floor key. */
-  public record Slot(String value, String version, String floor) {
-    List<Object> keys() {
-      return List.of(value, version, floor == null ? version : floor);
+        Unavailable(String message, Throwable cause) {
+            super(message, cause, false, false);
+        }
     }
 
-    String positional() {
-      return floor == null ? "0" : "1";
+    /** Where one key's state lives: its value key, version key and (with positions) its shard's floor key. */
+    public record Slot(String value, String version, String floor) {
+        List<Object> keys() {
+            return List.of(value, version, floor == null ? version : floor);
+        }
+
+        String positional() {
+            return floor == null ? "0" : "1";
+        }
     }
-  }
 
-  static final String NOT_SEEN = String.valueOf(Long.MAX_VALUE);
+    static final String NOT_SEEN = String.valueOf(Long.MAX_VALUE);
 
-  private final RedissonClient redis;
-  private final CircuitBreaker breaker;
-  private final RScript script;
+    private final RedissonClient redis;
+    private final CircuitBreaker breaker;
+    private final RScript script;
 
-  public RedisOps(RedissonClient redis, String name, int minimumCalls, Duration waitInOpen) {
-    this.redis = redis;
-    // Bytes end to end: values carry a binary header, so every argument is encoded here (see args).
-    this.script = redis.getScript(ByteArrayCodec.INSTANCE);
-    this.breaker = CircuitBreaker.of("redis-" + name, CircuitBreakerConfig.custom()
-        .failureRateThreshold(50)
-        .minimumNumberOfCalls(minimumCalls)
-        .slidingWindowSize(Math.max(minimumCalls, 20))
-        .waitDurationInOpenState(waitInOpen)
-        .permittedNumberOfCallsInHalfOpenState(1)
-        .slidingWindowSynchronizationStrategy(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
-        .build());
-  }
-
-  public CircuitBreaker breaker() {
-    return breaker;
-  }
-
-  public RedissonClient client() {
-    return redis;
-  }
-
-  public byte[] get(String key) {
-    return call(() -> redis.<byte[]>getBucket(key, ByteArrayCodec.INSTANCE).get());
-  }
-
-  /** Returns the version a load of {@code slot} holds, or "" when it may not fill (the shard's floor is missing). */
-  public String begin(Slot slot, String token, long versionPx) {
-    byte[] v = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.BEGIN, RScript.ReturnType.VALUE, slot.keys(),
-        args(slot.positional(), token, String.valueOf(versionPx))));
-    return v == null ? null : new String(v, StandardCharsets.UTF_8);
-  }
-
-  public boolean fill(Slot slot, String heldVersion, long readLsn, byte[] value, long px) {
-    Long ok = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.FILL, RScript.ReturnType.INTEGER, slot.keys(),
-        args(slot.positional(), heldVersion, String.valueOf(readLsn), value, String.valueOf(px))));
-    return ok != null && ok == 1L;
-  }
-
-  public boolean put(Slot slot, long lsn, byte[] value, long px, String token, long versionPx) {
-    Long ok = call(() -> script.eval(slot.value(), RScript.Mode.READ_WRITE, Scripts.PUT, RScript.ReturnType.INTEGER, slot.keys(),
-        args(slot.positional(), String.valueOf(lsn), value, String.valueOf(px), token, String.valueOf(versionPx), NOT_SEEN)));
-    return ok != null && ok == 1L;
-  }
-
-  /** One invalidation: the key's slot and the position it is visible from (-1: none known). */
-  public record Invalidation(Slot slot, long lsn, String token) {}
-
-  /**
-   * Applies invalidations in one pipelined round trip, after raising {@code floorKey} to
-   * {@code floorLsn} (when given and not negative): the floor must cover a version before that version can be lost.
-   */
-  public void invalidate(List<Invalidation> all, String floorKey, long floorLsn, long versionPx) {
-    call(() -> {
-      RBatch batch = redis.createBatch();
-      RScriptAsync s = batch.getScript(ByteArrayCodec.INSTANCE);
-      if (floorKey != null && floorLsn >= 0) {
-        s.evalAsync(floorKey, RScript.Mode.READ_WRITE, Scripts.ADVANCE_FLOOR, RScript.ReturnType.INTEGER, List.of(floorKey),
-            args(String.valueOf(floorLsn)));
-      }
-      for (Invalidation i : all) {
-        s.evalAsync(i.slot().value(), RScript.Mode.READ_WRITE, Scripts.INVALIDATE, RScript.ReturnType.INTEGER, i.slot().keys(),
-            args(i.slot().positional(), String.valueOf(i.lsn()), i.token(), String.valueOf(versionPx), NOT_SEEN));
-      }
-      return batch.execute();
-    });
-  }
-
-  /** Returns the values of {@code keys} in order, in one pipelined round trip. */
-  public List<byte[]> getAll(List<String> keys) {
-    return call(() -> {
-      RBatch batch = redis.createBatch();
-      for (String k : keys) batch.<byte[]>getBucket(k, ByteArrayCodec.INSTANCE).getAsync();
-      List<?> res = batch.execute().getResponses();
-      List<byte[]> out = new ArrayList<>(res.size());
-      for (Object o : res) out.add((byte[]) o);
-      return out;
-    });
-  }
-
-  /** Script arguments as bytes (the scripts' codec is the byte-array one): text as UTF-8, bytes as they are. */
-  private static Object[] args(Object... values) {
-    Object[] out = new Object[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i] instanceof byte[] b ? b : values[i].toString().getBytes(StandardCharsets.UTF_8);
+    public RedisOps(RedissonClient redis, String name, int minimumCalls, Duration waitInOpen) {
+        this.redis = redis;
+        // Bytes end to end: values carry a binary header, so every argument is encoded here (see args).
+        this.script = redis.getScript(ByteArrayCodec.INSTANCE);
+        this.breaker = CircuitBreaker.of(
+                "redis-" + name,
+                CircuitBreakerConfig.custom()
+                        .failureRateThreshold(50)
+                        .minimumNumberOfCalls(minimumCalls)
+                        .slidingWindowSize(Math.max(minimumCalls, 20))
+                        .waitDurationInOpenState(waitInOpen)
+                        .permittedNumberOfCallsInHalfOpenState(1)
+                        .slidingWindowSynchronizationStrategy(
+                                CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
+                        .build());
     }
-    return out;
-  }
 
-  /** Runs {@code op} if the breaker allows, recording its outcome; failures become {@link Unavailable}. */
-  public <T> T call(Supplier<T> op) {
-    if (!breaker.tryAcquirePermission()) throw new Unavailable("circuit breaker open", null);
-    long t0 = System.nanoTime();
-    try {
-      T out = op.get();
-      breaker.onSuccess(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-      return out;
-    } catch (RuntimeException e) {
-      breaker.onError(System.nanoTime() - t0, TimeUnit.NANOSECONDS, e);
-      throw new Unavailable(e.getMessage(), e);
+    public CircuitBreaker breaker() {
+        return breaker;
     }
-  }
+
+    public RedissonClient client() {
+        return redis;
+    }
+
+    public byte[] get(String key) {
+        return call(() -> redis.<byte[]>getBucket(key, ByteArrayCodec.INSTANCE).get());
+    }
+
+    /** Returns the version a load of {@code slot} holds, or "" when it may not fill (the shard's floor is missing). */
+    public String begin(Slot slot, String token, long versionPx) {
+        byte[] v = call(() -> script.eval(
+                slot.value(),
+                RScript.Mode.READ_WRITE,
+                Scripts.BEGIN,
+                RScript.ReturnType.VALUE,
+                slot.keys(),
+                args(slot.positional(), token, String.valueOf(versionPx))));
+        return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    }
+
+    public boolean fill(Slot slot, String heldVersion, long readLsn, byte[] value, long px) {
+        Long ok = call(() -> script.eval(
+                slot.value(),
+                RScript.Mode.READ_WRITE,
+                Scripts.FILL,
+                RScript.ReturnType.INTEGER,
+                slot.keys(),
+                args(slot.positional(), heldVersion, String.valueOf(readLsn), value, String.valueOf(px))));
+        return ok != null && ok == 1L;
+    }
+
+    public boolean put(Slot slot, long lsn, byte[] value, long px, String token, long versionPx) {
+        Long ok = call(() -> script.eval(
+                slot.value(),
+                RScript.Mode.READ_WRITE,
+                Scripts.PUT,
+                RScript.ReturnType.INTEGER,
+                slot.keys(),
+                args(
+                        slot.positional(),
+                        String.valueOf(lsn),
+                        value,
+                        String.valueOf(px),
+                        token,
+                        String.valueOf(versionPx),
+                        NOT_SEEN)));
+        return ok != null && ok == 1L;
+    }
+
+    /** One invalidation: the key's slot and the position it is visible from (-1: none known). */
+    public record Invalidation(Slot slot, long lsn, String token) {}
+
+    /**
+     * Applies invalidations in one pipelined round trip, after raising {@code floorKey} to
+     * {@code floorLsn} (when given and not negative): the floor must cover a version before that version can be lost.
+     */
+    public void invalidate(List<Invalidation> all, String floorKey, long floorLsn, long versionPx) {
+        call(() -> {
+            RBatch batch = redis.createBatch();
+            RScriptAsync s = batch.getScript(ByteArrayCodec.INSTANCE);
+            if (floorKey != null && floorLsn >= 0) {
+                s.evalAsync(
+                        floorKey,
+                        RScript.Mode.READ_WRITE,
+                        Scripts.ADVANCE_FLOOR,
+                        RScript.ReturnType.INTEGER,
+                        List.of(floorKey),
+                        args(String.valueOf(floorLsn)));
+            }
+            for (Invalidation i : all) {
+                s.evalAsync(
+                        i.slot().value(),
+                        RScript.Mode.READ_WRITE,
+                        Scripts.INVALIDATE,
+                        RScript.ReturnType.INTEGER,
+                        i.slot().keys(),
+                        args(
+                                i.slot().positional(),
+                                String.valueOf(i.lsn()),
+                                i.token(),
+                                String.valueOf(versionPx),
+                                NOT_SEEN));
+            }
+            return batch.execute();
+        });
+    }
+
+    /** Returns the values of {@code keys} in order, in one pipelined round trip. */
+    public List<byte[]> getAll(List<String> keys) {
+        return call(() -> {
+            RBatch batch = redis.createBatch();
+            for (String k : keys)
+                batch.<byte[]>getBucket(k, ByteArrayCodec.INSTANCE).getAsync();
+            List<?> res = batch.execute().getResponses();
+            List<byte[]> out = new ArrayList<>(res.size());
+            for (Object o : res) out.add((byte[]) o);
+            return out;
+        });
+    }
+
+    /** Script arguments as bytes (the scripts' codec is the byte-array one): text as UTF-8, bytes as they are. */
+    private static Object[] args(Object... values) {
+        Object[] out = new Object[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i] instanceof byte[] b ? b : values[i].toString().getBytes(StandardCharsets.UTF_8);
+        }
+        return out;
+    }
+
+    /** Runs {@code op} if the breaker allows, recording its outcome; failures become {@link Unavailable}. */
+    public <T> T call(Supplier<T> op) {
+        if (!breaker.tryAcquirePermission()) throw new Unavailable("circuit breaker open", null);
+        long t0 = System.nanoTime();
+        try {
+            T out = op.get();
+            breaker.onSuccess(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            return out;
+        } catch (RuntimeException e) {
+            breaker.onError(System.nanoTime() - t0, TimeUnit.NANOSECONDS, e);
+            throw new Unavailable(e.getMessage(), e);
+        }
+    }
 }

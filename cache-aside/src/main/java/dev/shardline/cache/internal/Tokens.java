@@ -6,16 +6,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Version tokens no other write ever reuses: a random instance id and a counter (so a lost counter cannot repeat, unlike INCR). */
 final class Tokens {
-  private final String instance;
-  private final AtomicLong next = new AtomicLong();
+    private final String instance;
+    private final AtomicLong next = new AtomicLong();
 
-  Tokens() {
-    byte[] id = new byte[8];
-    new SecureRandom().nextBytes(id);
-    this.instance = HexFormat.of().formatHex(id);
-  }
+    Tokens() {
+        byte[] id = new byte[8];
+        new SecureRandom().nextBytes(id);
+        this.instance = HexFormat.of().formatHex(id);
+    }
 
-  String next() {
-    return instance + '.' + Long.toString(next.incrementAndGet(), 36);
-  }
+    String next() {
+        return instance + '.' + Long.toString(next.incrementAndGet(), 36);
+    }
 }

@@ -15,95 +15,105 @@ import java.util.Map;
  * nothing is lost with the process either: the caller keeps the duty to retry.
  */
 public final class Writes {
-  private final CacheCore core;
+    private final CacheCore core;
 
-  public Writes(CacheCore core) {
-    this.core = core;
-  }
+    public Writes(CacheCore core) {
+        this.core = core;
+    }
 
-  /** Invalidates without a source position (the key keeps the position it had, with a new token). */
-  public void invalidateAll(Collection<CacheKey> all) {
-    if (all.isEmpty()) return;
-    List<RedisOps.Invalidation> list = new ArrayList<>(all.size());
-    List<String> ks = new ArrayList<>(all.size());
-    for (CacheKey key : all) {
-      String k = core.keys.value(key);
-      SourcePosition at = core.readPosition(key);
-      list.add(new RedisOps.Invalidation(core.slot(k, at == null ? null : at.shard()), -1, core.tokens.next()));
-      ks.add(k);
+    /** Invalidates without a source position (the key keeps the position it had, with a new token). */
+    public void invalidateAll(Collection<CacheKey> all) {
+        if (all.isEmpty()) return;
+        List<RedisOps.Invalidation> list = new ArrayList<>(all.size());
+        List<String> ks = new ArrayList<>(all.size());
+        for (CacheKey key : all) {
+            String k = core.keys.value(key);
+            SourcePosition at = core.readPosition(key);
+            list.add(new RedisOps.Invalidation(core.slot(k, at == null ? null : at.shard()), -1, core.tokens.next()));
+            ks.add(k);
+        }
+        apply(list, ks, null, 0);
     }
-    apply(list, ks, null, 0);
-  }
 
-  /** Invalidates keys of {@code shard}, each visible from its position, and raises the shard's floor to {@code streamLsn}. */
-  public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
-    List<RedisOps.Invalidation> list = new ArrayList<>(visibleFrom.size());
-    List<String> ks = new ArrayList<>(visibleFrom.size());
-    visibleFrom.forEach((key, lsn) -> {
-      String k = core.keys.value(key);
-      // Before Redis is asked, and kept whatever Redis answers: this JVM must read this write or newer.
-      if (core.positional()) core.ownWrites.wrote(k, shard, lsn);
-      list.add(new RedisOps.Invalidation(core.slot(k, shard), lsn, core.tokens.next()));
-      ks.add(k);
-    });
-    apply(list, ks, core.keys.floor(shard), streamLsn);
-  }
+    /** Invalidates keys of {@code shard}, each visible from its position, and raises the shard's floor to {@code streamLsn}. */
+    public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+        List<RedisOps.Invalidation> list = new ArrayList<>(visibleFrom.size());
+        List<String> ks = new ArrayList<>(visibleFrom.size());
+        visibleFrom.forEach((key, lsn) -> {
+            String k = core.keys.value(key);
+            // Before Redis is asked, and kept whatever Redis answers: this JVM must read this write or newer.
+            if (core.positional()) core.ownWrites.wrote(k, shard, lsn);
+            list.add(new RedisOps.Invalidation(core.slot(k, shard), lsn, core.tokens.next()));
+            ks.add(k);
+        });
+        apply(list, ks, core.keys.floor(shard), streamLsn);
+    }
 
-  private void apply(List<RedisOps.Invalidation> list, List<String> ks, String floorKey, long floorLsn) {
-    // Evicted here before Redis and again after (by the publish): a read in between could put back the older value.
-    ks.forEach(this::invalidatedHere);
-    try {
-      core.ops.invalidate(list, floorKey, floorLsn, core.versionPx());
-    } catch (RedisOps.Unavailable u) {
-      core.metrics.redisErrors.increment();
-      throw new CacheUnavailableException("cache '" + core.name + "' - " + list.size() + " invalidation(s) not applied, Redis is unavailable ("
-          + u.getMessage() + "); nothing was kept: retry them (the CDC sink leaves its batch unacknowledged)", u);
+    private void apply(List<RedisOps.Invalidation> list, List<String> ks, String floorKey, long floorLsn) {
+        // Evicted here before Redis and again after (by the publish): a read in between could put back the older value.
+        ks.forEach(this::invalidatedHere);
+        try {
+            core.ops.invalidate(list, floorKey, floorLsn, core.versionPx());
+        } catch (RedisOps.Unavailable u) {
+            core.metrics.redisErrors.increment();
+            throw new CacheUnavailableException(
+                    "cache '" + core.name + "' - " + list.size()
+                            + " invalidation(s) not applied, Redis is unavailable (" + u.getMessage()
+                            + "); nothing was kept: retry them (the CDC sink leaves its batch unacknowledged)",
+                    u);
+        }
+        if (core.near != null && !ks.isEmpty()) core.near.invalidatedAll(ks);
     }
-    if (core.near != null && !ks.isEmpty()) core.near.invalidatedAll(ks);
-  }
 
-  /**
-   * Takes {@code k}'s next local generation (and evicts it from the near cache): a get that starts
-   * now must not join a load in this JVM that began before the change, with or without a near cache.
-   */
-  private void invalidatedHere(String k) {
-    if (core.near != null) core.near.evictLocal(k);
-    else core.generations.invalidated(k);
-  }
+    /**
+     * Takes {@code k}'s next local generation (and evicts it from the near cache): a get that starts
+     * now must not join a load in this JVM that began before the change, with or without a near cache.
+     */
+    private void invalidatedHere(String k) {
+        if (core.near != null) core.near.evictLocal(k);
+        else core.generations.invalidated(k);
+    }
 
-  /** Stores a write-through value; {@code committedAt} null means "no position" (stored only into an empty slot). */
-  public <T> boolean put(CacheKey key, T value, SourcePosition committedAt) {
-    byte[] payload;
-    try {
-      payload = value == null ? null : core.codec.encodeBytes(value);
-    } catch (Exception e) {
-      throw new ShardlineCacheException("cache '" + core.name + "' - cannot encode the value for " + key + ": " + e.getMessage()
-          + "; make the type serializable by Jackson", e);
+    /** Stores a write-through value; {@code committedAt} null means "no position" (stored only into an empty slot). */
+    public <T> boolean put(CacheKey key, T value, SourcePosition committedAt) {
+        byte[] payload;
+        try {
+            payload = value == null ? null : core.codec.encodeBytes(value);
+        } catch (Exception e) {
+            throw new ShardlineCacheException(
+                    "cache '" + core.name + "' - cannot encode the value for " + key + ": " + e.getMessage()
+                            + "; make the type serializable by Jackson",
+                    e);
+        }
+        int size = payload == null ? 0 : payload.length;
+        if (size > core.config.maxValueBytes()) {
+            throw new ShardlineCacheException("cache '" + core.name + "' - value for " + key + " is " + size
+                    + " bytes, over maxValueBytes " + core.config.maxValueBytes()
+                    + "; nothing cached. Cache a smaller projection or raise cache.maxValueBytes");
+        }
+        String k = core.keys.value(key);
+        String shard = committedAt != null ? committedAt.shard() : null;
+        if (shard == null) {
+            SourcePosition at = core.readPosition(key);
+            shard = at == null ? null : at.shard();
+        }
+        invalidatedHere(k);
+        long lsn = committedAt == null ? -1 : committedAt.lsn();
+        if (core.positional() && committedAt != null) core.ownWrites.wrote(k, committedAt.shard(), lsn);
+        long ttl = core.jitteredTtl();
+        try {
+            boolean stored = core.ops.put(
+                    core.slot(k, shard),
+                    lsn,
+                    Envelope.encode(System.currentTimeMillis() + ttl, 0, lsn, payload),
+                    ttl + core.config.staleFor().toMillis(),
+                    core.tokens.next(),
+                    core.versionPx());
+            if (!stored) core.metrics.fillsRejected.increment();
+            return stored;
+        } catch (RedisOps.Unavailable u) {
+            core.metrics.redisErrors.increment();
+            return false;
+        }
     }
-    int size = payload == null ? 0 : payload.length;
-    if (size > core.config.maxValueBytes()) {
-      throw new ShardlineCacheException("cache '" + core.name + "' - value for " + key + " is " + size + " bytes, over maxValueBytes "
-          + core.config.maxValueBytes() + "; nothing cached. Cache a smaller projection or raise cache.maxValueBytes");
-    }
-    String k = core.keys.value(key);
-    String shard = committedAt != null ? committedAt.shard() : null;
-    if (shard == null) {
-      SourcePosition at = core.readPosition(key);
-      shard = at == null ? null : at.shard();
-    }
-    invalidatedHere(k);
-    long lsn = committedAt == null ? -1 : committedAt.lsn();
-    if (core.positional() && committedAt != null) core.ownWrites.wrote(k, committedAt.shard(), lsn);
-    long ttl = core.jitteredTtl();
-    try {
-      boolean stored = core.ops.put(core.slot(k, shard), lsn,
-          Envelope.encode(System.currentTimeMillis() + ttl, 0, lsn, payload), ttl + core.config.staleFor().toMillis(),
-          core.tokens.next(), core.versionPx());
-      if (!stored) core.metrics.fillsRejected.increment();
-      return stored;
-    } catch (RedisOps.Unavailable u) {
-      core.metrics.redisErrors.increment();
-      return false;
-    }
-  }
 }

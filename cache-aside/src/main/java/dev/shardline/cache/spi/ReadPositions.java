@@ -12,6 +12,6 @@ import dev.shardline.cache.SourcePosition;
  */
 @FunctionalInterface
 public interface ReadPositions {
-  /** Returns the lower bound for a read of {@code key} starting now, or null when unknown (the fill is then refused). */
-  SourcePosition readPosition(CacheKey key);
+    /** Returns the lower bound for a read of {@code key} starting now, or null when unknown (the fill is then refused). */
+    SourcePosition readPosition(CacheKey key);
 }

@@ -11,14 +11,19 @@ import java.sql.SQLException;
  * ({@link OffsetsTable}, {@link DeadLetterTable}), the same for DuckDB, which Liquibase does not support.
  */
 final class AnalyticsChangelog {
-  private AnalyticsChangelog() {}
+    private AnalyticsChangelog() {}
 
-  static void apply(CdcConfig.PostgresSink target) throws SQLException {
-    if (target.changelog().isEmpty()) return;
-    try {
-      Migrations.applyTo("cdc sink postgres", target.url(), target.username(), target.password(), target.changelog().get());
-    } catch (RuntimeException e) {
-      throw new SQLException(e.getMessage() + "; fix the changelog or the analytics database", e);
+    static void apply(CdcConfig.PostgresSink target) throws SQLException {
+        if (target.changelog().isEmpty()) return;
+        try {
+            Migrations.applyTo(
+                    "cdc sink postgres",
+                    target.url(),
+                    target.username(),
+                    target.password(),
+                    target.changelog().get());
+        } catch (RuntimeException e) {
+            throw new SQLException(e.getMessage() + "; fix the changelog or the analytics database", e);
+        }
     }
-  }
 }

@@ -30,112 +30,119 @@ import java.util.stream.Collectors;
  * state expires.
  */
 public final class CacheInvalidationSink implements ChangeSink {
-  private static final int MAX_REMEMBERED = 100_000;
+    private static final int MAX_REMEMBERED = 100_000;
 
-  private final CacheInvalidator invalidator;
-  private final Map<String, InvalidationRule> rules;
-  /** Per shard: keys invalidated as "commit not seen", with the commit position before their change. */
-  private final Map<String, Map<CacheKey, Long>> unseenCommits = new ConcurrentHashMap<>();
+    private final CacheInvalidator invalidator;
+    private final Map<String, InvalidationRule> rules;
+    /** Per shard: keys invalidated as "commit not seen", with the commit position before their change. */
+    private final Map<String, Map<CacheKey, Long>> unseenCommits = new ConcurrentHashMap<>();
 
-  public CacheInvalidationSink(CacheInvalidator invalidator, List<InvalidationRule> rules) {
-    this.invalidator = invalidator;
-    this.rules = rules.stream().collect(Collectors.toMap(InvalidationRule::table, Function.identity()));
-  }
-
-  @Override
-  public String name() {
-    return "cache";
-  }
-
-  @Override
-  public void open() {
-    // the invalidator is owned by the caller
-  }
-
-  @Override
-  public void apply(ChangeBatch batch) {
-    List<ChangeEvent> events = batch.events();
-    long offsetCommit = batch.offsetPosition().commitLsn();
-    long[] ownCommit = ownCommits(events, offsetCommit);
-    Map<CacheKey, Long> visibleFrom = new LinkedHashMap<>();
-    Map<CacheKey, Long> stillUnseen = new HashMap<>();
-    Map<CacheKey, Long> carried = unseenCommits.getOrDefault(batch.shard(), Map.of());
-    carried.forEach((key, before) -> {
-      long c = firstCommitAfter(before, events, offsetCommit);
-      if (c == CacheInvalidator.COMMIT_NOT_SEEN) {
-        stillUnseen.put(key, before);
-      } else {
-        visibleFrom.merge(key, c + 1, Math::max);
-      }
-    });
-    long known = Math.max(offsetCommit, 0);
-    for (int i = 0; i < events.size(); i++) {
-      ChangeEvent e = events.get(i);
-      known = Math.max(known, e.position().commitLsn());
-      CacheKey key = keyOf(e);
-      if (key == null) continue;
-      long c = ownCommit[i];
-      // +1: whether the reported commit LSN is the start or the end of the commit record, a read
-      // position past it has the commit.
-      visibleFrom.merge(key, c == CacheInvalidator.COMMIT_NOT_SEEN ? c : c + 1, Math::max);
-      if (c == CacheInvalidator.COMMIT_NOT_SEEN) stillUnseen.put(key, e.position().commitLsn());
+    public CacheInvalidationSink(CacheInvalidator invalidator, List<InvalidationRule> rules) {
+        this.invalidator = invalidator;
+        this.rules = rules.stream().collect(Collectors.toMap(InvalidationRule::table, Function.identity()));
     }
-    long floor = known > 0 ? known + 1 : -1;
-    try {
-      invalidator.invalidateCommitted(batch.shard(), visibleFrom, floor);
-    } catch (RuntimeException e) {
-      throw new ShardlineCdcException("cdc cache " + batch.shard() + " - " + visibleFrom.size()
-          + " invalidation(s) not applied: " + e.getMessage() + "; the batch is not acknowledged and will be delivered again", e);
-    }
-    if (stillUnseen.isEmpty() || stillUnseen.size() > MAX_REMEMBERED) {
-      unseenCommits.remove(batch.shard());
-    } else {
-      unseenCommits.put(batch.shard(), stillUnseen);
-    }
-  }
 
-  private CacheKey keyOf(ChangeEvent e) {
-    InvalidationRule rule = rules.get(e.table());
-    if (rule == null || e.snapshot()) return null;
-    String tenant = e.row().get(rule.tenantColumn());
-    String id = e.row().get(rule.idColumn());
-    if (tenant == null || id == null) {
-      throw new ShardlineCdcException("cdc cache - a change of table '" + e.table() + "' on " + e.shard()
-          + " has no value for " + (tenant == null ? rule.tenantColumn() : rule.idColumn())
-          + "; fix cdc.invalidate." + e.table() + " or set REPLICA IDENTITY FULL so deletes carry every column");
+    @Override
+    public String name() {
+        return "cache";
     }
-    return CacheKey.of(rule.namespace(), tenant, id);
-  }
 
-  /**
-   * Returns, per event, the commit position of its own transaction: the first later commit
-   * position greater than the one before the event (positions never decrease along the stream).
-   */
-  static long[] ownCommits(List<ChangeEvent> events, long offsetCommit) {
-    long[] out = new long[events.size()];
-    int groupStart = 0;
-    for (int i = 0; i <= events.size(); i++) {
-      long before = i < events.size() ? events.get(i).position().commitLsn() : Long.MIN_VALUE;
-      long groupBefore = events.isEmpty() ? 0 : events.get(groupStart).position().commitLsn();
-      if (i == events.size() || before != groupBefore) {
-        // Events groupStart..i-1 follow the same commit; the next group's "commit before" is theirs.
-        long own = i < events.size() ? before : (offsetCommit > groupBefore ? offsetCommit : CacheInvalidator.COMMIT_NOT_SEEN);
-        for (int j = groupStart; j < i; j++) out[j] = own;
-        groupStart = i;
-      }
+    @Override
+    public void open() {
+        // the invalidator is owned by the caller
     }
-    return out;
-  }
 
-  private static long firstCommitAfter(long before, List<ChangeEvent> events, long offsetCommit) {
-    for (ChangeEvent e : events) {
-      if (e.position().commitLsn() > before) return e.position().commitLsn();
+    @Override
+    public void apply(ChangeBatch batch) {
+        List<ChangeEvent> events = batch.events();
+        long offsetCommit = batch.offsetPosition().commitLsn();
+        long[] ownCommit = ownCommits(events, offsetCommit);
+        Map<CacheKey, Long> visibleFrom = new LinkedHashMap<>();
+        Map<CacheKey, Long> stillUnseen = new HashMap<>();
+        Map<CacheKey, Long> carried = unseenCommits.getOrDefault(batch.shard(), Map.of());
+        carried.forEach((key, before) -> {
+            long c = firstCommitAfter(before, events, offsetCommit);
+            if (c == CacheInvalidator.COMMIT_NOT_SEEN) {
+                stillUnseen.put(key, before);
+            } else {
+                visibleFrom.merge(key, c + 1, Math::max);
+            }
+        });
+        long known = Math.max(offsetCommit, 0);
+        for (int i = 0; i < events.size(); i++) {
+            ChangeEvent e = events.get(i);
+            known = Math.max(known, e.position().commitLsn());
+            CacheKey key = keyOf(e);
+            if (key == null) continue;
+            long c = ownCommit[i];
+            // +1: whether the reported commit LSN is the start or the end of the commit record, a read
+            // position past it has the commit.
+            visibleFrom.merge(key, c == CacheInvalidator.COMMIT_NOT_SEEN ? c : c + 1, Math::max);
+            if (c == CacheInvalidator.COMMIT_NOT_SEEN)
+                stillUnseen.put(key, e.position().commitLsn());
+        }
+        long floor = known > 0 ? known + 1 : -1;
+        try {
+            invalidator.invalidateCommitted(batch.shard(), visibleFrom, floor);
+        } catch (RuntimeException e) {
+            throw new ShardlineCdcException(
+                    "cdc cache " + batch.shard() + " - " + visibleFrom.size() + " invalidation(s) not applied: "
+                            + e.getMessage() + "; the batch is not acknowledged and will be delivered again",
+                    e);
+        }
+        if (stillUnseen.isEmpty() || stillUnseen.size() > MAX_REMEMBERED) {
+            unseenCommits.remove(batch.shard());
+        } else {
+            unseenCommits.put(batch.shard(), stillUnseen);
+        }
     }
-    return offsetCommit > before ? offsetCommit : CacheInvalidator.COMMIT_NOT_SEEN;
-  }
 
-  @Override
-  public void close() {
-    // the invalidator is owned by the caller
-  }
+    private CacheKey keyOf(ChangeEvent e) {
+        InvalidationRule rule = rules.get(e.table());
+        if (rule == null || e.snapshot()) return null;
+        String tenant = e.row().get(rule.tenantColumn());
+        String id = e.row().get(rule.idColumn());
+        if (tenant == null || id == null) {
+            throw new ShardlineCdcException("cdc cache - a change of table '" + e.table() + "' on " + e.shard()
+                    + " has no value for " + (tenant == null ? rule.tenantColumn() : rule.idColumn())
+                    + "; fix cdc.invalidate." + e.table()
+                    + " or set REPLICA IDENTITY FULL so deletes carry every column");
+        }
+        return CacheKey.of(rule.namespace(), tenant, id);
+    }
+
+    /**
+     * Returns, per event, the commit position of its own transaction: the first later commit
+     * position greater than the one before the event (positions never decrease along the stream).
+     */
+    static long[] ownCommits(List<ChangeEvent> events, long offsetCommit) {
+        long[] out = new long[events.size()];
+        int groupStart = 0;
+        for (int i = 0; i <= events.size(); i++) {
+            long before = i < events.size() ? events.get(i).position().commitLsn() : Long.MIN_VALUE;
+            long groupBefore =
+                    events.isEmpty() ? 0 : events.get(groupStart).position().commitLsn();
+            if (i == events.size() || before != groupBefore) {
+                // Events groupStart..i-1 follow the same commit; the next group's "commit before" is theirs.
+                long own = i < events.size()
+                        ? before
+                        : (offsetCommit > groupBefore ? offsetCommit : CacheInvalidator.COMMIT_NOT_SEEN);
+                for (int j = groupStart; j < i; j++) out[j] = own;
+                groupStart = i;
+            }
+        }
+        return out;
+    }
+
+    private static long firstCommitAfter(long before, List<ChangeEvent> events, long offsetCommit) {
+        for (ChangeEvent e : events) {
+            if (e.position().commitLsn() > before) return e.position().commitLsn();
+        }
+        return offsetCommit > before ? offsetCommit : CacheInvalidator.COMMIT_NOT_SEEN;
+    }
+
+    @Override
+    public void close() {
+        // the invalidator is owned by the caller
+    }
 }

@@ -32,61 +32,61 @@ import org.apache.kafka.connect.util.Callback;
  * the engine named in the property {@value #ENGINE_PROPERTY}.
  */
 public final class SinkOffsetStore implements OffsetBackingStore {
-  public static final String ENGINE_PROPERTY = "shardline.engine";
-  private static final Map<String, Supplier<Optional<String>>> SOURCES = new ConcurrentHashMap<>();
+    public static final String ENGINE_PROPERTY = "shardline.engine";
+    private static final Map<String, Supplier<Optional<String>>> SOURCES = new ConcurrentHashMap<>();
 
-  private String engine;
-  private volatile Supplier<Optional<String>> source;
+    private String engine;
+    private volatile Supplier<Optional<String>> source;
 
-  /** Makes {@code source} the offset source of engine {@code engine}. */
-  public static void register(String engine, Supplier<Optional<String>> source) {
-    SOURCES.put(engine, source);
-  }
-
-  public static void unregister(String engine) {
-    SOURCES.remove(engine);
-  }
-
-  @Override
-  public void configure(WorkerConfig config) {
-    engine = config.originalsStrings().get(ENGINE_PROPERTY);
-  }
-
-  @Override
-  public void start() {
-    Supplier<Optional<String>> s = SOURCES.get(engine);
-    if (s == null) throw new IllegalStateException("no offset source registered for engine '" + engine + "'");
-    source = s;
-  }
-
-  @Override
-  public void stop() {
-    // nothing held
-  }
-
-  /**
-   * Returns the offset the sinks hold now for every key asked (one engine streams exactly one
-   * partition); nothing when a sink has none yet.
-   */
-  @Override
-  public Future<Map<ByteBuffer, ByteBuffer>> get(Collection<ByteBuffer> keys) {
-    Map<ByteBuffer, ByteBuffer> out = new HashMap<>();
-    Supplier<Optional<String>> s = source;
-    String json = s == null ? null : s.get().orElse(null);
-    if (json != null) {
-      for (ByteBuffer k : keys) out.put(k, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
+    /** Makes {@code source} the offset source of engine {@code engine}. */
+    public static void register(String engine, Supplier<Optional<String>> source) {
+        SOURCES.put(engine, source);
     }
-    return CompletableFuture.completedFuture(out);
-  }
 
-  @Override
-  public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
-    if (callback != null) callback.onCompletion(null, null);
-    return CompletableFuture.completedFuture(null);
-  }
+    public static void unregister(String engine) {
+        SOURCES.remove(engine);
+    }
 
-  @Override
-  public Set<Map<String, Object>> connectorPartitions(String connectorName) {
-    return Set.of();
-  }
+    @Override
+    public void configure(WorkerConfig config) {
+        engine = config.originalsStrings().get(ENGINE_PROPERTY);
+    }
+
+    @Override
+    public void start() {
+        Supplier<Optional<String>> s = SOURCES.get(engine);
+        if (s == null) throw new IllegalStateException("no offset source registered for engine '" + engine + "'");
+        source = s;
+    }
+
+    @Override
+    public void stop() {
+        // nothing held
+    }
+
+    /**
+     * Returns the offset the sinks hold now for every key asked (one engine streams exactly one
+     * partition); nothing when a sink has none yet.
+     */
+    @Override
+    public Future<Map<ByteBuffer, ByteBuffer>> get(Collection<ByteBuffer> keys) {
+        Map<ByteBuffer, ByteBuffer> out = new HashMap<>();
+        Supplier<Optional<String>> s = source;
+        String json = s == null ? null : s.get().orElse(null);
+        if (json != null) {
+            for (ByteBuffer k : keys) out.put(k, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)));
+        }
+        return CompletableFuture.completedFuture(out);
+    }
+
+    @Override
+    public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
+        if (callback != null) callback.onCompletion(null, null);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public Set<Map<String, Object>> connectorPartitions(String connectorName) {
+        return Set.of();
+    }
 }

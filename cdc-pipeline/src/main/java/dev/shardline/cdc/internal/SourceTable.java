@@ -12,19 +12,19 @@ import java.util.Map;
  * @param tenantColumn the tenant column for a sharded table, {@code null} for a broadcast table
  */
 public record SourceTable(String name, Map<String, String> columns, List<String> primaryKey, String tenantColumn) {
-  /**
-   * Returns the columns that identify a row in the analytics sinks: the tenant column, then the
-   * primary key. Ids of different shards may repeat, but never within one tenant, and a tenant keeps
-   * its rows' identity when it moves to another shard.
-   */
-  public List<String> sinkKey() {
-    List<String> key = new ArrayList<>();
-    if (tenantColumn != null) key.add(tenantColumn);
-    for (String c : primaryKey) if (!key.contains(c)) key.add(c);
-    return List.copyOf(key);
-  }
+    /**
+     * Returns the columns that identify a row in the analytics sinks: the tenant column, then the
+     * primary key. Ids of different shards may repeat, but never within one tenant, and a tenant keeps
+     * its rows' identity when it moves to another shard.
+     */
+    public List<String> sinkKey() {
+        List<String> key = new ArrayList<>();
+        if (tenantColumn != null) key.add(tenantColumn);
+        for (String c : primaryKey) if (!key.contains(c)) key.add(c);
+        return List.copyOf(key);
+    }
 
-  public boolean broadcast() {
-    return tenantColumn == null;
-  }
+    public boolean broadcast() {
+        return tenantColumn == null;
+    }
 }

@@ -13,11 +13,12 @@ import java.util.Objects;
  * @param offsetPosition the stream position the offset describes
  * @param snapshotOffset true while the offset is inside the initial snapshot
  */
-public record ChangeBatch(String shard, List<ChangeEvent> events, String offsetJson, Position offsetPosition, boolean snapshotOffset) {
-  public ChangeBatch {
-    Objects.requireNonNull(shard, "shard");
-    events = List.copyOf(events);
-    Objects.requireNonNull(offsetJson, "offsetJson");
-    Objects.requireNonNull(offsetPosition, "offsetPosition");
-  }
+public record ChangeBatch(
+        String shard, List<ChangeEvent> events, String offsetJson, Position offsetPosition, boolean snapshotOffset) {
+    public ChangeBatch {
+        Objects.requireNonNull(shard, "shard");
+        events = List.copyOf(events);
+        Objects.requireNonNull(offsetJson, "offsetJson");
+        Objects.requireNonNull(offsetPosition, "offsetPosition");
+    }
 }

@@ -22,41 +22,48 @@ import java.util.Set;
  *     out-of-line TOAST values, REPLICA IDENTITY not FULL): a sink keeps its current value for them
  */
 public record ChangeEvent(
-    String shard,
-    String table,
-    Op op,
-    Map<String, String> row,
-    List<String> keyColumns,
-    Position position,
-    boolean snapshot,
-    long sourceMillis,
-    Set<String> unchangedColumns) {
-  /** The kind of change. */
-  public enum Op {
-    UPSERT,
-    DELETE,
-    /** The table was truncated on {@link #shard()}: {@link #row()} and {@link #keyColumns()} are empty. */
-    TRUNCATE
-  }
+        String shard,
+        String table,
+        Op op,
+        Map<String, String> row,
+        List<String> keyColumns,
+        Position position,
+        boolean snapshot,
+        long sourceMillis,
+        Set<String> unchangedColumns) {
+    /** The kind of change. */
+    public enum Op {
+        UPSERT,
+        DELETE,
+        /** The table was truncated on {@link #shard()}: {@link #row()} and {@link #keyColumns()} are empty. */
+        TRUNCATE
+    }
 
-  public ChangeEvent {
-    Objects.requireNonNull(shard, "shard");
-    Objects.requireNonNull(table, "table");
-    Objects.requireNonNull(op, "op");
-    Objects.requireNonNull(row, "row");
-    keyColumns = List.copyOf(keyColumns);
-    Objects.requireNonNull(position, "position");
-    unchangedColumns = Set.copyOf(unchangedColumns);
-  }
+    public ChangeEvent {
+        Objects.requireNonNull(shard, "shard");
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(row, "row");
+        keyColumns = List.copyOf(keyColumns);
+        Objects.requireNonNull(position, "position");
+        unchangedColumns = Set.copyOf(unchangedColumns);
+    }
 
-  /** Creates an event whose row carries every column. */
-  public ChangeEvent(String shard, String table, Op op, Map<String, String> row, List<String> keyColumns, Position position,
-      boolean snapshot, long sourceMillis) {
-    this(shard, table, op, row, keyColumns, position, snapshot, sourceMillis, Set.of());
-  }
+    /** Creates an event whose row carries every column. */
+    public ChangeEvent(
+            String shard,
+            String table,
+            Op op,
+            Map<String, String> row,
+            List<String> keyColumns,
+            Position position,
+            boolean snapshot,
+            long sourceMillis) {
+        this(shard, table, op, row, keyColumns, position, snapshot, sourceMillis, Set.of());
+    }
 
-  /** Returns the values of {@link #keyColumns()} in order, identifying the row within its table. */
-  public List<String> key() {
-    return keyColumns.stream().map(row::get).toList();
-  }
+    /** Returns the values of {@link #keyColumns()} in order, identifying the row within its table. */
+    public List<String> key() {
+        return keyColumns.stream().map(row::get).toList();
+    }
 }

@@ -16,35 +16,35 @@ import java.util.Optional;
  * never passes a batch some sink has not applied.
  */
 public interface ChangeSink extends AutoCloseable {
-  /** Returns a short name for logs and metrics, such as {@code duckdb}. */
-  String name();
+    /** Returns a short name for logs and metrics, such as {@code duckdb}. */
+    String name();
 
-  /** Prepares the sink (connections, tables) before the first batch. */
-  void open();
+    /** Prepares the sink (connections, tables) before the first batch. */
+    void open();
 
-  /** Applies one batch durably; throws to make the shard's engine stop and retry from its last offset. */
-  void apply(ChangeBatch batch);
+    /** Applies one batch durably; throws to make the shard's engine stop and retry from its last offset. */
+    void apply(ChangeBatch batch);
 
-  /**
-   * True when this sink stores the connector offset with its data ({@link #storedOffset}); the
-   * pipeline then resumes each shard from the oldest offset any such sink stored, and from the
-   * start (snapshot) when one of them has none.
-   */
-  default boolean storesOffsets() {
-    return false;
-  }
+    /**
+     * True when this sink stores the connector offset with its data ({@link #storedOffset}); the
+     * pipeline then resumes each shard from the oldest offset any such sink stored, and from the
+     * start (snapshot) when one of them has none.
+     */
+    default boolean storesOffsets() {
+        return false;
+    }
 
-  /**
-   * Returns the connector offset this sink last stored for {@code shard} in the same transaction as
-   * its rows, if it keeps offsets. The pipeline resumes each shard from the oldest such offset.
-   */
-  default Optional<StoredOffset> storedOffset(String shard) {
-    return Optional.empty();
-  }
+    /**
+     * Returns the connector offset this sink last stored for {@code shard} in the same transaction as
+     * its rows, if it keeps offsets. The pipeline resumes each shard from the oldest such offset.
+     */
+    default Optional<StoredOffset> storedOffset(String shard) {
+        return Optional.empty();
+    }
 
-  @Override
-  void close();
+    @Override
+    void close();
 
-  /** An offset a sink stored: the connector offset as JSON and the last streamed position it covers. */
-  record StoredOffset(String offsetJson, Position position) {}
+    /** An offset a sink stored: the connector offset as JSON and the last streamed position it covers. */
+    record StoredOffset(String offsetJson, Position position) {}
 }

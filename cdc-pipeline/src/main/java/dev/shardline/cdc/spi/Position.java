@@ -9,20 +9,20 @@ package dev.shardline.cdc.spi;
  * @param lsn the LSN of the change itself
  */
 public record Position(long commitLsn, long lsn) implements Comparable<Position> {
-  public static final Position NONE = new Position(-1, -1);
+    public static final Position NONE = new Position(-1, -1);
 
-  @Override
-  public int compareTo(Position o) {
-    int c = Long.compare(commitLsn, o.commitLsn);
-    return c != 0 ? c : Long.compare(lsn, o.lsn);
-  }
+    @Override
+    public int compareTo(Position o) {
+        int c = Long.compare(commitLsn, o.commitLsn);
+        return c != 0 ? c : Long.compare(lsn, o.lsn);
+    }
 
-  public boolean isAfter(Position o) {
-    return compareTo(o) > 0;
-  }
+    public boolean isAfter(Position o) {
+        return compareTo(o) > 0;
+    }
 
-  @Override
-  public String toString() {
-    return commitLsn + "/" + lsn;
-  }
+    @Override
+    public String toString() {
+        return commitLsn + "/" + lsn;
+    }
 }

@@ -15,53 +15,66 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CacheInvalidationSinkTest {
-  private record Call(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {}
+    private record Call(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {}
 
-  private static final class Recording implements CacheInvalidator {
-    final List<Call> calls = new ArrayList<>();
+    private static final class Recording implements CacheInvalidator {
+        final List<Call> calls = new ArrayList<>();
 
-    @Override
-    public void invalidate(CacheKey key) {
-      throw new AssertionError("positionless invalidation from the sink");
+        @Override
+        public void invalidate(CacheKey key) {
+            throw new AssertionError("positionless invalidation from the sink");
+        }
+
+        @Override
+        public void invalidateAll(Collection<CacheKey> keys) {
+            throw new AssertionError("positionless invalidation from the sink");
+        }
+
+        @Override
+        public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+            calls.add(new Call(shard, Map.copyOf(visibleFrom), streamLsn));
+        }
     }
 
-    @Override
-    public void invalidateAll(Collection<CacheKey> keys) {
-      throw new AssertionError("positionless invalidation from the sink");
+    private static ChangeEvent change(String id, long commitBefore, long lsn) {
+        return new ChangeEvent(
+                "shard-0",
+                "items",
+                ChangeEvent.Op.UPSERT,
+                Map.of("tenant_id", "t", "id", id),
+                List.of("tenant_id", "id"),
+                new Position(commitBefore, lsn),
+                false,
+                0);
     }
 
-    @Override
-    public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
-      calls.add(new Call(shard, Map.copyOf(visibleFrom), streamLsn));
+    private static CacheKey key(String id) {
+        return CacheKey.of("item", "t", id);
     }
-  }
 
-  private static ChangeEvent change(String id, long commitBefore, long lsn) {
-    return new ChangeEvent("shard-0", "items", ChangeEvent.Op.UPSERT, Map.of("tenant_id", "t", "id", id), List.of("tenant_id", "id"),
-        new Position(commitBefore, lsn), false, 0);
-  }
+    @Test
+    void ownCommits_eachTransactionGetsTheNextCommitPosition_lastUnknownUntilTheOffsetPassesIt() {
+        List<ChangeEvent> events =
+                List.of(change("a", 10, 11), change("b", 10, 12), change("c", 20, 21), change("d", 30, 31));
+        assertThat(CacheInvalidationSink.ownCommits(events, 30))
+                .containsExactly(20, 20, 30, CacheInvalidator.COMMIT_NOT_SEEN);
+        assertThat(CacheInvalidationSink.ownCommits(events, 40)).containsExactly(20, 20, 30, 40);
+    }
 
-  private static CacheKey key(String id) {
-    return CacheKey.of("item", "t", id);
-  }
-
-  @Test
-  void ownCommits_eachTransactionGetsTheNextCommitPosition_lastUnknownUntilTheOffsetPassesIt() {
-    List<ChangeEvent> events = List.of(change("a", 10, 11), change("b", 10, 12), change("c", 20, 21), change("d", 30, 31));
-    assertThat(CacheInvalidationSink.ownCommits(events, 30)).containsExactly(20, 20, 30, CacheInvalidator.COMMIT_NOT_SEEN);
-    assertThat(CacheInvalidationSink.ownCommits(events, 40)).containsExactly(20, 20, 30, 40);
-  }
-
-  @Test
-  void apply_tailCommitNotSeen_refusedThenResolvedByTheNextBatch() {
-    Recording inv = new Recording();
-    CacheInvalidationSink sink = new CacheInvalidationSink(inv, List.of(new InvalidationRule("items", "item", "tenant_id", "id")));
-    sink.apply(new ChangeBatch("shard-0", List.of(change("a", 10, 11), change("b", 20, 21)), "{}", new Position(20, 21), false));
-    assertThat(inv.calls.get(0).visibleFrom()).containsEntry(key("a"), 21L).containsEntry(key("b"), CacheInvalidator.COMMIT_NOT_SEEN);
-    assertThat(inv.calls.get(0).streamLsn()).isEqualTo(21);
-    sink.apply(new ChangeBatch("shard-0", List.of(), "{}", new Position(25, 26), false));
-    assertThat(inv.calls.get(1).visibleFrom()).containsExactly(Map.entry(key("b"), 26L));
-    sink.apply(new ChangeBatch("shard-0", List.of(), "{}", new Position(25, 27), false));
-    assertThat(inv.calls.get(2).visibleFrom()).as("nothing left to resolve").isEmpty();
-  }
+    @Test
+    void apply_tailCommitNotSeen_refusedThenResolvedByTheNextBatch() {
+        Recording inv = new Recording();
+        CacheInvalidationSink sink =
+                new CacheInvalidationSink(inv, List.of(new InvalidationRule("items", "item", "tenant_id", "id")));
+        sink.apply(new ChangeBatch(
+                "shard-0", List.of(change("a", 10, 11), change("b", 20, 21)), "{}", new Position(20, 21), false));
+        assertThat(inv.calls.get(0).visibleFrom())
+                .containsEntry(key("a"), 21L)
+                .containsEntry(key("b"), CacheInvalidator.COMMIT_NOT_SEEN);
+        assertThat(inv.calls.get(0).streamLsn()).isEqualTo(21);
+        sink.apply(new ChangeBatch("shard-0", List.of(), "{}", new Position(25, 26), false));
+        assertThat(inv.calls.get(1).visibleFrom()).containsExactly(Map.entry(key("b"), 26L));
+        sink.apply(new ChangeBatch("shard-0", List.of(), "{}", new Position(25, 27), false));
+        assertThat(inv.calls.get(2).visibleFrom()).as("nothing left to resolve").isEmpty();
+    }
 }

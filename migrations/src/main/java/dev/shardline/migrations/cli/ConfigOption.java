@@ -6,10 +6,13 @@ import picocli.CommandLine.Option;
 
 /** The {@code --config} option every migrations command takes. */
 public final class ConfigOption {
-  @Option(names = {"-c", "--config"}, required = true, description = "path of shardline.yaml (with a migrations: section)")
-  Path config;
+    @Option(
+            names = {"-c", "--config"},
+            required = true,
+            description = "path of shardline.yaml (with a migrations: section)")
+    Path config;
 
-  ShardMigrator migrator() {
-    return ShardMigrator.fromYaml(config);
-  }
+    ShardMigrator migrator() {
+        return ShardMigrator.fromYaml(config);
+    }
 }

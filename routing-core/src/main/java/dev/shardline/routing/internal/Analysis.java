@@ -15,44 +15,44 @@ import java.util.Set;
  * @param text the lexed statement (null for texts the lexer refused)
  */
 record Analysis(
-    String sql,
-    Kind kind,
-    List<KeyRef> keys,
-    String violation,
-    Set<String> shardedTables,
-    Set<String> broadcastWrites,
-    SqlText text) {
+        String sql,
+        Kind kind,
+        List<KeyRef> keys,
+        String violation,
+        Set<String> shardedTables,
+        Set<String> broadcastWrites,
+        SqlText text) {
 
-  /** The statement classes routing treats differently. */
-  enum Kind {
-    /** A plan that neither modifies nor locks rows: a replica may serve it outside transactions. */
-    READ,
-    /** A plan that modifies or locks rows: the primary. */
-    WRITE,
-    /** Schema changes: every shard primary. */
-    DDL,
-    /** SET/RESET of an allowed setting: applied to every physical connection the logical connection uses. */
-    SESSION,
-    /** BEGIN/COMMIT/ROLLBACK/SAVEPOINT written as SQL. */
-    TCL,
-    /** A statement Shardline cannot prove single-tenant at all (DO, COPY, PREPARE, several statements...). */
-    UNVERIFIABLE
-  }
+    /** The statement classes routing treats differently. */
+    enum Kind {
+        /** A plan that neither modifies nor locks rows: a replica may serve it outside transactions. */
+        READ,
+        /** A plan that modifies or locks rows: the primary. */
+        WRITE,
+        /** Schema changes: every shard primary. */
+        DDL,
+        /** SET/RESET of an allowed setting: applied to every physical connection the logical connection uses. */
+        SESSION,
+        /** BEGIN/COMMIT/ROLLBACK/SAVEPOINT written as SQL. */
+        TCL,
+        /** A statement Shardline cannot prove single-tenant at all (DO, COPY, PREPARE, several statements...). */
+        UNVERIFIABLE
+    }
 
-  boolean touchesSharded() {
-    return !shardedTables.isEmpty();
-  }
+    boolean touchesSharded() {
+        return !shardedTables.isEmpty();
+    }
 
-  boolean usesContext() {
-    for (KeyRef k : keys) if (k.context()) return true;
-    return false;
-  }
+    boolean usesContext() {
+        for (KeyRef k : keys) if (k.context()) return true;
+        return false;
+    }
 
-  static Analysis of(String sql, Kind kind, SqlText text) {
-    return new Analysis(sql, kind, List.of(), null, Set.of(), Set.of(), text);
-  }
+    static Analysis of(String sql, Kind kind, SqlText text) {
+        return new Analysis(sql, kind, List.of(), null, Set.of(), Set.of(), text);
+    }
 
-  static Analysis unverifiable(String sql, String why, SqlText text) {
-    return new Analysis(sql, Kind.UNVERIFIABLE, List.of(), why, Set.of(), Set.of(), text);
-  }
+    static Analysis unverifiable(String sql, String why, SqlText text) {
+        return new Analysis(sql, Kind.UNVERIFIABLE, List.of(), why, Set.of(), Set.of(), text);
+    }
 }

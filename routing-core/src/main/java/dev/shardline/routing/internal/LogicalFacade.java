@@ -16,61 +16,68 @@ import java.sql.Statement;
  * and {@code unwrap} gives nothing physical away. Everything else is passed through.
  */
 final class LogicalFacade implements InvocationHandler {
-  private final Object target;
-  private final Connection logicalConnection;
-  private final Statement logicalStatement;
+    private final Object target;
+    private final Connection logicalConnection;
+    private final Statement logicalStatement;
 
-  private LogicalFacade(Object target, Connection logicalConnection, Statement logicalStatement) {
-    this.target = target;
-    this.logicalConnection = logicalConnection;
-    this.logicalStatement = logicalStatement;
-  }
-
-  static DatabaseMetaData metaData(DatabaseMetaData md, Connection logical) {
-    return (DatabaseMetaData) Proxy.newProxyInstance(LogicalFacade.class.getClassLoader(), new Class<?>[] {DatabaseMetaData.class},
-        new LogicalFacade(md, logical, null));
-  }
-
-  static ResultSet resultSet(ResultSet rs, Connection logical, Statement statement) {
-    if (rs == null) return null;
-    return (ResultSet) Proxy.newProxyInstance(LogicalFacade.class.getClassLoader(), new Class<?>[] {ResultSet.class},
-        new LogicalFacade(rs, logical, statement));
-  }
-
-  @Override
-  public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-    switch (m.getName()) {
-      case "getConnection":
-        if (m.getParameterCount() == 0) return logicalConnection;
-        break;
-      case "getStatement":
-        if (m.getParameterCount() == 0) return logicalStatement;
-        break;
-      case "unwrap":
-        Class<?> iface = (Class<?>) args[0];
-        if (iface.isInstance(proxy)) return proxy;
-        throw new SQLException("shardline - not a wrapper for " + iface.getName()
-            + "; physical connections and their objects are not handed out", "0A000");
-      case "getURL":
-        // The shard's URL as configured may carry a password parameter; pgJDBC would return it as is.
-        if (target instanceof DatabaseMetaData md) return dev.shardline.config.Endpoint.redact(md.getURL());
-        break;
-      case "isWrapperFor":
-        return ((Class<?>) args[0]).isInstance(proxy);
-      case "equals":
-        return proxy == args[0];
-      case "hashCode":
-        return System.identityHashCode(proxy);
-      default:
-        break;
+    private LogicalFacade(Object target, Connection logicalConnection, Statement logicalStatement) {
+        this.target = target;
+        this.logicalConnection = logicalConnection;
+        this.logicalStatement = logicalStatement;
     }
-    try {
-      Object out = m.invoke(target, args);
-      // Metadata answers are result sets too; they must not lead back to the physical connection either.
-      if (out instanceof ResultSet rs && !(out instanceof Proxy)) return resultSet(rs, logicalConnection, logicalStatement);
-      return out;
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
+
+    static DatabaseMetaData metaData(DatabaseMetaData md, Connection logical) {
+        return (DatabaseMetaData) Proxy.newProxyInstance(
+                LogicalFacade.class.getClassLoader(),
+                new Class<?>[] {DatabaseMetaData.class},
+                new LogicalFacade(md, logical, null));
     }
-  }
+
+    static ResultSet resultSet(ResultSet rs, Connection logical, Statement statement) {
+        if (rs == null) return null;
+        return (ResultSet) Proxy.newProxyInstance(
+                LogicalFacade.class.getClassLoader(),
+                new Class<?>[] {ResultSet.class},
+                new LogicalFacade(rs, logical, statement));
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+        switch (m.getName()) {
+            case "getConnection":
+                if (m.getParameterCount() == 0) return logicalConnection;
+                break;
+            case "getStatement":
+                if (m.getParameterCount() == 0) return logicalStatement;
+                break;
+            case "unwrap":
+                Class<?> iface = (Class<?>) args[0];
+                if (iface.isInstance(proxy)) return proxy;
+                throw new SQLException(
+                        "shardline - not a wrapper for " + iface.getName()
+                                + "; physical connections and their objects are not handed out",
+                        "0A000");
+            case "getURL":
+                // The shard's URL as configured may carry a password parameter; pgJDBC would return it as is.
+                if (target instanceof DatabaseMetaData md) return dev.shardline.config.Endpoint.redact(md.getURL());
+                break;
+            case "isWrapperFor":
+                return ((Class<?>) args[0]).isInstance(proxy);
+            case "equals":
+                return proxy == args[0];
+            case "hashCode":
+                return System.identityHashCode(proxy);
+            default:
+                break;
+        }
+        try {
+            Object out = m.invoke(target, args);
+            // Metadata answers are result sets too; they must not lead back to the physical connection either.
+            if (out instanceof ResultSet rs && !(out instanceof Proxy))
+                return resultSet(rs, logicalConnection, logicalStatement);
+            return out;
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
 }

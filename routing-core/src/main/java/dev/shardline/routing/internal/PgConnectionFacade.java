@@ -19,39 +19,43 @@ import org.postgresql.core.Utils;
  * {@link UnsupportedOperationException} where the method declares no SQLException.
  */
 final class PgConnectionFacade implements InvocationHandler {
-  private final RoutingConnection conn;
+    private final RoutingConnection conn;
 
-  private PgConnectionFacade(RoutingConnection conn) {
-    this.conn = conn;
-  }
-
-  static PGConnection of(RoutingConnection conn) {
-    return (PGConnection) Proxy.newProxyInstance(PgConnectionFacade.class.getClassLoader(), new Class<?>[] {PGConnection.class},
-        new PgConnectionFacade(conn));
-  }
-
-  @Override
-  public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-    switch (m.getName()) {
-      case "getCopyAPI":
-        conn.checkOpen();
-        return new LogicalCopyManager(conn);
-      case "escapeIdentifier":
-        return Utils.escapeIdentifier(null, (String) args[0]).toString();
-      case "escapeLiteral":
-        return Utils.escapeLiteral(null, (String) args[0], true).toString();
-      case "equals":
-        return proxy == args[0];
-      case "hashCode":
-        return System.identityHashCode(proxy);
-      case "toString":
-        return "shardline PGConnection facade of " + conn;
-      default:
-        break;
+    private PgConnectionFacade(RoutingConnection conn) {
+        this.conn = conn;
     }
-    String msg = "shardline - PGConnection." + m.getName() + " belongs to one physical connection and is not available through "
-        + "Shardline; only getCopyAPI(), escapeIdentifier() and escapeLiteral() are";
-    if (Arrays.asList(m.getExceptionTypes()).contains(SQLException.class)) throw new SQLFeatureNotSupportedException(msg, "0A000");
-    throw new UnsupportedOperationException(msg);
-  }
+
+    static PGConnection of(RoutingConnection conn) {
+        return (PGConnection) Proxy.newProxyInstance(
+                PgConnectionFacade.class.getClassLoader(),
+                new Class<?>[] {PGConnection.class},
+                new PgConnectionFacade(conn));
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+        switch (m.getName()) {
+            case "getCopyAPI":
+                conn.checkOpen();
+                return new LogicalCopyManager(conn);
+            case "escapeIdentifier":
+                return Utils.escapeIdentifier(null, (String) args[0]).toString();
+            case "escapeLiteral":
+                return Utils.escapeLiteral(null, (String) args[0], true).toString();
+            case "equals":
+                return proxy == args[0];
+            case "hashCode":
+                return System.identityHashCode(proxy);
+            case "toString":
+                return "shardline PGConnection facade of " + conn;
+            default:
+                break;
+        }
+        String msg = "shardline - PGConnection." + m.getName()
+                + " belongs to one physical connection and is not available through "
+                + "Shardline; only getCopyAPI(), escapeIdentifier() and escapeLiteral() are";
+        if (Arrays.asList(m.getExceptionTypes()).contains(SQLException.class))
+            throw new SQLFeatureNotSupportedException(msg, "0A000");
+        throw new UnsupportedOperationException(msg);
+    }
 }

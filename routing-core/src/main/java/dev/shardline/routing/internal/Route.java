@@ -8,23 +8,30 @@ package dev.shardline.routing.internal;
  * @param guardedSql the statement restricted to the context tenant, when it had no tenant condition
  * @param settingTenant the tenant {@code shardline.tenant} must hold on the physical connection, or null
  */
-record Route(Target target, int shard, boolean replica, String tenantKey, String reason, String guardedSql, String settingTenant) {
-  /** The kinds of destination. */
-  enum Target {
-    ONE,
-    ALL_PRIMARIES,
-    SCATTER
-  }
+record Route(
+        Target target,
+        int shard,
+        boolean replica,
+        String tenantKey,
+        String reason,
+        String guardedSql,
+        String settingTenant) {
+    /** The kinds of destination. */
+    enum Target {
+        ONE,
+        ALL_PRIMARIES,
+        SCATTER
+    }
 
-  static Route one(int shard, boolean replica, String tenantKey, String reason) {
-    return new Route(Target.ONE, shard, replica, tenantKey, reason, null, null);
-  }
+    static Route one(int shard, boolean replica, String tenantKey, String reason) {
+        return new Route(Target.ONE, shard, replica, tenantKey, reason, null, null);
+    }
 
-  static Route all(String reason) {
-    return new Route(Target.ALL_PRIMARIES, -1, false, null, reason, null, null);
-  }
+    static Route all(String reason) {
+        return new Route(Target.ALL_PRIMARIES, -1, false, null, reason, null, null);
+    }
 
-  static Route scatter(boolean replica, String reason) {
-    return new Route(Target.SCATTER, -1, replica, null, reason, null, null);
-  }
+    static Route scatter(boolean replica, String reason) {
+        return new Route(Target.SCATTER, -1, replica, null, reason, null, null);
+    }
 }

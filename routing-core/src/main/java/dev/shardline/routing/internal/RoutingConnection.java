@@ -8,7 +8,6 @@ import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,378 +22,411 @@ import java.util.concurrent.TimeUnit;
  * or the primary when one fails.
  */
 final class RoutingConnection extends TransactionalConnection {
-  private boolean closed;
-  private Connection scatterConn;
+    private boolean closed;
+    private Connection scatterConn;
 
-  RoutingConnection(Engine engine) {
-    super(engine);
-  }
-
-  Engine engine() {
-    return engine;
-  }
-
-  @Override
-  RoutingConnection logical() {
-    return this;
-  }
-
-  /**
-   * Routes {@code a} and runs {@code body} on the chosen physical connection: retries a failed
-   * replica read elsewhere, broadcasts DDL, binds the transaction to its shard and records writes.
-   */
-  <T> T execute(Analysis a, Params params, Exec<T> body) throws SQLException {
-    return engine.tracing().trace(a, () -> run(a, params, body));
-  }
-
-  private <T> T run(Analysis a, Params params, Exec<T> body) throws SQLException {
-    checkOpen();
-    if (a.kind() == Kind.TCL) return tcl(a, body);
-    if (txFailure != null && !autoCommit) {
-      throw new SQLException("current transaction is aborted, commands ignored until end of transaction block (cause: "
-          + txFailure.getMessage() + ")", "25P02", txFailure);
+    RoutingConnection(Engine engine) {
+        super(engine);
     }
-    try {
-      if (a.kind() == Kind.SESSION) return session(a, body);
-      if (a.text() != null && (a.kind() == Kind.UNVERIFIABLE || a.violation() != null) && a.shardedTables().isEmpty()) {
-        String noOp = NoOpSettings.replacement(a, params, engine);
-        if (noOp != null) return body.run(anyPhysical(), noOp);
-      }
-      Route r = engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
-      return switch (r.target()) {
-        case ALL_PRIMARIES -> broadcast(a, body);
-        case SCATTER -> scatter(a, body);
-        case ONE -> one(a, r, body);
-      };
-    } catch (SQLException e) {
-      // As in PostgreSQL: after any error the transaction can only roll back, whether the server or Shardline refused.
-      if (!autoCommit && txFailure == null) txFailure = e;
-      throw e;
-    }
-  }
 
-  private <T> T one(Analysis a, Route r, Exec<T> body) throws SQLException {
-    if (!autoCommit) bindTransaction(r);
-    Shard shard = engine.shard(r.shard());
-    EndpointPool pool = r.replica() ? pickReplica(shard, r, null) : shard.primary;
-    for (int attempt = 0; ; attempt++) {
-      Connection c;
-      try {
-        c = physical(pool);
-      } catch (SQLException e) {
-        // A replica that cannot even give a connection is down: read elsewhere.
-        if (pool.isPrimary() || attempt >= shard.replicas.length) throw e;
-        pool.healthy = false;
-        pool = pickReplica(shard, r, pool);
-        continue;
-      }
-      long t0 = System.nanoTime();
-      try {
-        T out = runWithTenant(pool, c, r, body);
-        pool.okTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-        if (a.kind() != Kind.READ) noteWrite(r);
-        return out;
-      } catch (SQLException e) {
-        pool.errorTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-        boolean lost = EndpointPool.isConnectionFailure(e) || isClosedQuietly(c);
-        if (lost) drop(pool, e);
-        if (pool.isPrimary() || attempt >= shard.replicas.length) throw e;
-        if (lost) {
-          pool.healthy = false;
-          pool = pickReplica(shard, r, pool);
-        } else if ("25006".equals(e.getSQLState())) {
-          // A SELECT that writes (nextval, a volatile function): the primary must run it.
-          pool = shard.primary;
-        } else {
-          throw e;
+    Engine engine() {
+        return engine;
+    }
+
+    @Override
+    RoutingConnection logical() {
+        return this;
+    }
+
+    /**
+     * Routes {@code a} and runs {@code body} on the chosen physical connection: retries a failed
+     * replica read elsewhere, broadcasts DDL, binds the transaction to its shard and records writes.
+     */
+    <T> T execute(Analysis a, Params params, Exec<T> body) throws SQLException {
+        return engine.tracing().trace(a, () -> run(a, params, body));
+    }
+
+    private <T> T run(Analysis a, Params params, Exec<T> body) throws SQLException {
+        checkOpen();
+        if (a.kind() == Kind.TCL) return tcl(a, body);
+        if (txFailure != null && !autoCommit) {
+            throw new SQLException(
+                    "current transaction is aborted, commands ignored until end of transaction block (cause: "
+                            + txFailure.getMessage() + ")",
+                    "25P02",
+                    txFailure);
         }
-      }
+        try {
+            if (a.kind() == Kind.SESSION) return session(a, body);
+            if (a.text() != null
+                    && (a.kind() == Kind.UNVERIFIABLE || a.violation() != null)
+                    && a.shardedTables().isEmpty()) {
+                String noOp = NoOpSettings.replacement(a, params, engine);
+                if (noOp != null) return body.run(anyPhysical(), noOp);
+            }
+            Route r =
+                    engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
+            return switch (r.target()) {
+                case ALL_PRIMARIES -> broadcast(a, body);
+                case SCATTER -> scatter(a, body);
+                case ONE -> one(a, r, body);
+            };
+        } catch (SQLException e) {
+            // As in PostgreSQL: after any error the transaction can only roll back, whether the server or Shardline
+            // refused.
+            if (!autoCommit && txFailure == null) txFailure = e;
+            throw e;
+        }
     }
-  }
 
-  /** Runs {@code body} with the route's tenant setting in place, carried in the statement's own round trip when it can be. */
-  private <T> T runWithTenant(EndpointPool pool, Connection c, Route r, Exec<T> body) throws SQLException {
-    String tenant = r.settingTenant();
-    if (body instanceof Exec.CarriesTenant<T> carrier && held.needsTenant(pool, c, tenant) && carrier.canCarryTenant()) {
-      T out;
-      try {
-        out = carrier.runCarryingTenant(c, r.guardedSql(), tenant);
-      } catch (SQLException | RuntimeException e) {
-        held.tenantUnknown(pool, c);
-        throw e;
-      }
-      held.tenantWasSet(pool, c, tenant);
-      return out;
+    private <T> T one(Analysis a, Route r, Exec<T> body) throws SQLException {
+        if (!autoCommit) bindTransaction(r);
+        Shard shard = engine.shard(r.shard());
+        EndpointPool pool = r.replica() ? pickReplica(shard, r, null) : shard.primary;
+        for (int attempt = 0; ; attempt++) {
+            Connection c;
+            try {
+                c = physical(pool);
+            } catch (SQLException e) {
+                // A replica that cannot even give a connection is down: read elsewhere.
+                if (pool.isPrimary() || attempt >= shard.replicas.length) throw e;
+                pool.healthy = false;
+                pool = pickReplica(shard, r, pool);
+                continue;
+            }
+            long t0 = System.nanoTime();
+            try {
+                T out = runWithTenant(pool, c, r, body);
+                pool.okTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                if (a.kind() != Kind.READ) noteWrite(r);
+                return out;
+            } catch (SQLException e) {
+                pool.errorTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                boolean lost = EndpointPool.isConnectionFailure(e) || isClosedQuietly(c);
+                if (lost) drop(pool, e);
+                if (pool.isPrimary() || attempt >= shard.replicas.length) throw e;
+                if (lost) {
+                    pool.healthy = false;
+                    pool = pickReplica(shard, r, pool);
+                } else if ("25006".equals(e.getSQLState())) {
+                    // A SELECT that writes (nextval, a volatile function): the primary must run it.
+                    pool = shard.primary;
+                } else {
+                    throw e;
+                }
+            }
+        }
     }
-    held.setTenant(pool, c, tenant);
-    return body.run(c, r.guardedSql());
-  }
 
-  private EndpointPool pickReplica(Shard shard, Route r, EndpointPool exclude) {
-    long since = WriteTracker.NEVER;
-    if (engine.settings().readYourWrites()) {
-      since = engine.writes().lastWriteNanos(r.tenantKey() != null ? r.tenantKey() : WriteTracker.shardKey(shard.index));
+    /** Runs {@code body} with the route's tenant setting in place, carried in the statement's own round trip when it can be. */
+    private <T> T runWithTenant(EndpointPool pool, Connection c, Route r, Exec<T> body) throws SQLException {
+        String tenant = r.settingTenant();
+        if (body instanceof Exec.CarriesTenant<T> carrier
+                && held.needsTenant(pool, c, tenant)
+                && carrier.canCarryTenant()) {
+            T out;
+            try {
+                out = carrier.runCarryingTenant(c, r.guardedSql(), tenant);
+            } catch (SQLException | RuntimeException e) {
+                held.tenantUnknown(pool, c);
+                throw e;
+            }
+            held.tenantWasSet(pool, c, tenant);
+            return out;
+        }
+        held.setTenant(pool, c, tenant);
+        return body.run(c, r.guardedSql());
     }
-    EndpointPool replica = shard.replicaFor(since, exclude);
-    return replica != null ? replica : shard.primary;
-  }
 
-  private void bindTransaction(Route r) throws SQLException {
-    if (r.tenantKey() != null) {
-      if (broadcastTx != null) throw BroadcastTransaction.tenantRefused(engine, r);
-      txPinned = true;
+    private EndpointPool pickReplica(Shard shard, Route r, EndpointPool exclude) {
+        long since = WriteTracker.NEVER;
+        if (engine.settings().readYourWrites()) {
+            since = engine.writes()
+                    .lastWriteNanos(r.tenantKey() != null ? r.tenantKey() : WriteTracker.shardKey(shard.index));
+        }
+        EndpointPool replica = shard.replicaFor(since, exclude);
+        return replica != null ? replica : shard.primary;
     }
-    if (txShard < 0) {
-      txShard = r.shard();
-    } else if (txShard != r.shard()) {
-      throw new CrossShardException("This transaction is on " + engine.shard(txShard).name + " and the statement routes to "
-          + engine.shard(r.shard()).name + " (" + r.reason() + "); a transaction must stay on one shard, so nothing was executed. "
-          + "Commit first, or keep one transaction per tenant.", SqlStates.CROSS_SHARD_TRANSACTION);
-    }
-  }
 
-  private void noteWrite(Route r) {
-    if (autoCommit) {
-      engine.writes().record(WriteTracker.shardKey(r.shard()));
-      if (r.tenantKey() != null) engine.writes().record(r.tenantKey());
-    } else {
-      txWrote = true;
-      if (r.tenantKey() != null) {
-        if (txTenants == null) txTenants = new HashSet<>();
-        if (txTenants.size() < 64) txTenants.add(r.tenantKey());
-      }
+    private void bindTransaction(Route r) throws SQLException {
+        if (r.tenantKey() != null) {
+            if (broadcastTx != null) throw BroadcastTransaction.tenantRefused(engine, r);
+            txPinned = true;
+        }
+        if (txShard < 0) {
+            txShard = r.shard();
+        } else if (txShard != r.shard()) {
+            throw new CrossShardException(
+                    "This transaction is on " + engine.shard(txShard).name + " and the statement routes to "
+                            + engine.shard(r.shard()).name + " (" + r.reason()
+                            + "); a transaction must stay on one shard, so nothing was executed. "
+                            + "Commit first, or keep one transaction per tenant.",
+                    SqlStates.CROSS_SHARD_TRANSACTION);
+        }
     }
-  }
 
-  private <T> T broadcast(Analysis a, Exec<T> body) throws SQLException {
-    int n = engine.shardCount();
-    // Inside a transaction: on every shard primary, committed on all or none (two-phase commit).
-    if (!autoCommit && n > 1) return BroadcastTransaction.join(this, a).runEverywhere(a, body);
-    T first = null;
-    List<String> done = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      Shard s = engine.shard(i);
-      try {
-        T out = body.run(physical(s.primary), null);
-        if (i == 0) first = out;
-        done.add(s.name);
-      } catch (SQLException e) {
-        if (EndpointPool.isConnectionFailure(e)) drop(s.primary, e);
-        if (done.isEmpty()) throw e;
-        throw new SQLException("Applied on " + done + " but failed on " + s.name + ": " + e.getMessage()
-            + ". Fix the cause and run it again (IF NOT EXISTS / IF EXISTS make it safe to repeat). Statement: "
-            + Router.abbreviate(a.sql()), e.getSQLState(), e);
-      }
-    }
-    if (a.kind() == Kind.DDL) {
-      engine.scatter().markStale();
-      engine.analyzer().invalidate();
-    }
-    for (int i = 0; i < n && a.kind() != Kind.DDL; i++) engine.writes().record(WriteTracker.shardKey(i));
-    return first;
-  }
-
-  private <T> T scatter(Analysis a, Exec<T> body) throws SQLException {
-    if (!autoCommit) {
-      throw new CrossShardException("A scatter read cannot run inside a transaction (it reads every shard). Run it with auto-commit on. "
-          + "Statement: " + Router.abbreviate(a.sql()), SqlStates.CROSS_SHARD_TRANSACTION);
-    }
-    if (scatterConn == null) scatterConn = engine.scatter().dataSource().getConnection();
-    return body.run(scatterConn, null);
-  }
-
-  private <T> T session(Analysis a, Exec<T> body) throws SQLException {
-    List<T> out = new ArrayList<>(1);
-    held.forEach((id, c) -> out.add(body.run(c, null)));
-    if (out.isEmpty()) out.add(body.run(physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary), null));
-    held.rememberSession(a.sql());
-    return out.get(0);
-  }
-
-  private <T> T tcl(Analysis a, Exec<T> body) throws SQLException {
-    String verb = a.sql().strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT);
-    switch (verb) {
-      case "BEGIN", "START" -> {
+    private void noteWrite(Route r) {
         if (autoCommit) {
-          setAutoCommit(false);
-          autoCommitAfterTx = true;
+            engine.writes().record(WriteTracker.shardKey(r.shard()));
+            if (r.tenantKey() != null) engine.writes().record(r.tenantKey());
+        } else {
+            txWrote = true;
+            if (r.tenantKey() != null) {
+                if (txTenants == null) txTenants = new HashSet<>();
+                if (txTenants.size() < 64) txTenants.add(r.tenantKey());
+            }
         }
-        return null;
-      }
-      case "COMMIT", "END" -> {
-        commit();
-        return null;
-      }
-      case "ROLLBACK", "ABORT" -> {
-        if (a.sql().toUpperCase(java.util.Locale.ROOT).contains(" TO ")) {
-          T out = body.run(txPrimary("ROLLBACK TO SAVEPOINT"), null);
-          held.forgetTenants();
-          if (txFailure != null && !"08006".equals(txFailure.getSQLState())) txFailure = null;
-          return out;
+    }
+
+    private <T> T broadcast(Analysis a, Exec<T> body) throws SQLException {
+        int n = engine.shardCount();
+        // Inside a transaction: on every shard primary, committed on all or none (two-phase commit).
+        if (!autoCommit && n > 1) return BroadcastTransaction.join(this, a).runEverywhere(a, body);
+        T first = null;
+        List<String> done = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Shard s = engine.shard(i);
+            try {
+                T out = body.run(physical(s.primary), null);
+                if (i == 0) first = out;
+                done.add(s.name);
+            } catch (SQLException e) {
+                if (EndpointPool.isConnectionFailure(e)) drop(s.primary, e);
+                if (done.isEmpty()) throw e;
+                throw new SQLException(
+                        "Applied on " + done + " but failed on " + s.name + ": " + e.getMessage()
+                                + ". Fix the cause and run it again (IF NOT EXISTS / IF EXISTS make it safe to repeat). Statement: "
+                                + Router.abbreviate(a.sql()),
+                        e.getSQLState(),
+                        e);
+            }
         }
-        rollback();
-        return null;
-      }
-      default -> {
-        return body.run(txPrimary(verb), null);
-      }
+        if (a.kind() == Kind.DDL) {
+            engine.scatter().markStale();
+            engine.analyzer().invalidate();
+        }
+        for (int i = 0; i < n && a.kind() != Kind.DDL; i++) engine.writes().record(WriteTracker.shardKey(i));
+        return first;
     }
-  }
 
-  private static boolean isClosedQuietly(Connection c) {
-    try {
-      return c.isClosed();
-    } catch (SQLException e) {
-      return true;
+    private <T> T scatter(Analysis a, Exec<T> body) throws SQLException {
+        if (!autoCommit) {
+            throw new CrossShardException(
+                    "A scatter read cannot run inside a transaction (it reads every shard). Run it with auto-commit on. "
+                            + "Statement: " + Router.abbreviate(a.sql()),
+                    SqlStates.CROSS_SHARD_TRANSACTION);
+        }
+        if (scatterConn == null) scatterConn = engine.scatter().dataSource().getConnection();
+        return body.run(scatterConn, null);
     }
-  }
 
-  @Override
-  Connection anyPhysical() throws SQLException {
-    return physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary);
-  }
-
-  /**
-   * Groups batch rows by the shard each routes to, keeping row order within a group. Inside a
-   * transaction rows on several shards are refused before anything runs.
-   */
-  Map<Integer, List<Integer>> groupByShard(Analysis a, List<Params> rows) throws SQLException {
-    try {
-      return groupRows(a, rows);
-    } catch (SQLException e) {
-      if (!autoCommit && txFailure == null) txFailure = e;
-      throw e;
+    private <T> T session(Analysis a, Exec<T> body) throws SQLException {
+        List<T> out = new ArrayList<>(1);
+        held.forEach((id, c) -> out.add(body.run(c, null)));
+        if (out.isEmpty())
+            out.add(body.run(physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary), null));
+        held.rememberSession(a.sql());
+        return out.get(0);
     }
-  }
 
-  private Map<Integer, List<Integer>> groupRows(Analysis a, List<Params> rows) throws SQLException {
-    if (txFailure != null && !autoCommit) {
-      throw new SQLException("current transaction is aborted, commands ignored until end of transaction block", "25P02", txFailure);
+    private <T> T tcl(Analysis a, Exec<T> body) throws SQLException {
+        String verb = a.sql().strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT);
+        switch (verb) {
+            case "BEGIN", "START" -> {
+                if (autoCommit) {
+                    setAutoCommit(false);
+                    autoCommitAfterTx = true;
+                }
+                return null;
+            }
+            case "COMMIT", "END" -> {
+                commit();
+                return null;
+            }
+            case "ROLLBACK", "ABORT" -> {
+                if (a.sql().toUpperCase(java.util.Locale.ROOT).contains(" TO ")) {
+                    T out = body.run(txPrimary("ROLLBACK TO SAVEPOINT"), null);
+                    held.forgetTenants();
+                    if (txFailure != null && !"08006".equals(txFailure.getSQLState())) txFailure = null;
+                    return out;
+                }
+                rollback();
+                return null;
+            }
+            default -> {
+                return body.run(txPrimary(verb), null);
+            }
+        }
     }
-    Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
-    Object context = Tenants.current();
-    for (int i = 0; i < rows.size(); i++) {
-      Route r = engine.router().route(a, rows.get(i), context, txShard, !autoCommit, false);
-      int key = r.target() == Route.Target.ONE ? r.shard() : -1;
-      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+
+    private static boolean isClosedQuietly(Connection c) {
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
     }
-    if (!autoCommit && groups.size() > 1) {
-      List<String> names = groups.keySet().stream().map(k -> k < 0 ? "all" : engine.shard(k).name).toList();
-      throw new CrossShardException("This batch has rows for tenants on " + names + "; inside a transaction a batch must stay on one shard, "
-          + "so nothing was executed. Split the batch per shard or run it with auto-commit on. Statement: "
-          + Router.abbreviate(a.sql()), SqlStates.CROSS_SHARD_TRANSACTION);
+
+    @Override
+    Connection anyPhysical() throws SQLException {
+        return physical(engine.shard(txShard >= 0 ? txShard : engine.defaultShard()).primary);
     }
-    return groups;
-  }
 
-  /** Returns a physical statement for metadata questions asked before execution. */
-  PreparedStatement metadataStatement(String sql) throws SQLException {
-    return anyPhysical().prepareStatement(sql);
-  }
-
-  @Override
-  void checkOpen() throws SQLException {
-    if (closed) throw new SQLException("connection is closed", "08003");
-  }
-
-  /** Stored-procedure calls run on the primary of the context tenant's shard (or the default shard). */
-  @Override
-  public CallableStatement prepareCall(String sql) throws SQLException {
-    return callTarget(sql).prepareCall(sql);
-  }
-
-  @Override
-  public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
-    return callTarget(sql).prepareCall(sql, type, concurrency);
-  }
-
-  @Override
-  public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
-    return callTarget(sql).prepareCall(sql, type, concurrency, holdability);
-  }
-
-  private Connection callTarget(String sql) throws SQLException {
-    checkOpen();
-    if (Tenants.unrestrictedReason() == null && !tenantFreeQuery(sql)) {
-      throw new dev.shardline.routing.UnverifiableStatementException("prepareCall runs a procedure or function whose body Shardline "
-          + "cannot check; call it inside Tenants.unrestricted(reason, ...) (it then runs on the context tenant's shard), or write "
-          + "it as a query the isolation rule can prove");
+    /**
+     * Groups batch rows by the shard each routes to, keeping row order within a group. Inside a
+     * transaction rows on several shards are refused before anything runs.
+     */
+    Map<Integer, List<Integer>> groupByShard(Analysis a, List<Params> rows) throws SQLException {
+        try {
+            return groupRows(a, rows);
+        } catch (SQLException e) {
+            if (!autoCommit && txFailure == null) txFailure = e;
+            throw e;
+        }
     }
-    Object t = Tenants.current();
-    int s = txShard >= 0 ? txShard : t != null ? engine.shardOfContext(t) : engine.defaultShard();
-    if (!autoCommit) txShard = s;
-    return physical(engine.shard(s).primary);
-  }
 
-  /**
-   * True for a query sent through prepareCall (Liquibase asks {@code select current_schema()} that
-   * way) that reads no sharded table and calls nothing Shardline distrusts: it runs like any read.
-   */
-  private boolean tenantFreeQuery(String sql) {
-    try {
-      Analysis a = engine.analyzer().analyze(sql);
-      return a.kind() == Kind.READ && a.violation() == null && !a.touchesSharded() && a.text() != null && a.text().verb.equals("select");
-    } catch (SQLException e) {
-      return false;
+    private Map<Integer, List<Integer>> groupRows(Analysis a, List<Params> rows) throws SQLException {
+        if (txFailure != null && !autoCommit) {
+            throw new SQLException(
+                    "current transaction is aborted, commands ignored until end of transaction block",
+                    "25P02",
+                    txFailure);
+        }
+        Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
+        Object context = Tenants.current();
+        for (int i = 0; i < rows.size(); i++) {
+            Route r = engine.router().route(a, rows.get(i), context, txShard, !autoCommit, false);
+            int key = r.target() == Route.Target.ONE ? r.shard() : -1;
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+        }
+        if (!autoCommit && groups.size() > 1) {
+            List<String> names = groups.keySet().stream()
+                    .map(k -> k < 0 ? "all" : engine.shard(k).name)
+                    .toList();
+            throw new CrossShardException(
+                    "This batch has rows for tenants on " + names
+                            + "; inside a transaction a batch must stay on one shard, "
+                            + "so nothing was executed. Split the batch per shard or run it with auto-commit on. Statement: "
+                            + Router.abbreviate(a.sql()),
+                    SqlStates.CROSS_SHARD_TRANSACTION);
+        }
+        return groups;
     }
-  }
 
-  // ---- metadata and plumbing ----
-
-  @Override
-  public void close() throws SQLException {
-    if (closed) return;
-    closed = true;
-    release();
-  }
-
-  private void release() throws SQLException {
-    SQLException first = held.closeAll();
-    if (scatterConn != null) {
-      try {
-        scatterConn.close();
-      } catch (SQLException e) {
-        if (first == null) first = e;
-      }
+    /** Returns a physical statement for metadata questions asked before execution. */
+    PreparedStatement metadataStatement(String sql) throws SQLException {
+        return anyPhysical().prepareStatement(sql);
     }
-    if (first != null && !EndpointPool.isConnectionFailure(first)) throw first;
-  }
 
-  @Override
-  public boolean isClosed() {
-    return closed;
-  }
+    @Override
+    void checkOpen() throws SQLException {
+        if (closed) throw new SQLException("connection is closed", "08003");
+    }
 
-  /**
-   * Closed at once; on {@code executor}, the held connections' sockets are closed (a statement
-   * running on another thread fails) and they go back to the pool, which discards them.
-   */
-  @Override
-  public void abort(Executor executor) throws SQLException {
-    if (executor == null) throw new SQLException("shardline - abort(executor): the executor must not be null", "22023");
-    if (closed) return;
-    closed = true;
-    executor.execute(() -> {
-      held.abortAll(Runnable::run);
-      try {
+    /** Stored-procedure calls run on the primary of the context tenant's shard (or the default shard). */
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        return callTarget(sql).prepareCall(sql);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
+        return callTarget(sql).prepareCall(sql, type, concurrency);
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
+        return callTarget(sql).prepareCall(sql, type, concurrency, holdability);
+    }
+
+    private Connection callTarget(String sql) throws SQLException {
+        checkOpen();
+        if (Tenants.unrestrictedReason() == null && !tenantFreeQuery(sql)) {
+            throw new dev.shardline.routing.UnverifiableStatementException(
+                    "prepareCall runs a procedure or function whose body Shardline "
+                            + "cannot check; call it inside Tenants.unrestricted(reason, ...) (it then runs on the context tenant's shard), or write "
+                            + "it as a query the isolation rule can prove");
+        }
+        Object t = Tenants.current();
+        int s = txShard >= 0 ? txShard : t != null ? engine.shardOfContext(t) : engine.defaultShard();
+        if (!autoCommit) txShard = s;
+        return physical(engine.shard(s).primary);
+    }
+
+    /**
+     * True for a query sent through prepareCall (Liquibase asks {@code select current_schema()} that
+     * way) that reads no sharded table and calls nothing Shardline distrusts: it runs like any read.
+     */
+    private boolean tenantFreeQuery(String sql) {
+        try {
+            Analysis a = engine.analyzer().analyze(sql);
+            return a.kind() == Kind.READ
+                    && a.violation() == null
+                    && !a.touchesSharded()
+                    && a.text() != null
+                    && a.text().verb.equals("select");
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    // ---- metadata and plumbing ----
+
+    @Override
+    public void close() throws SQLException {
+        if (closed) return;
+        closed = true;
         release();
-      } catch (SQLException ignored) {
-        // aborted connections fail on the way back; the pool discards them
-      }
-    });
-  }
+    }
 
-  /**
-   * Refused unless it names the current schema (a no-op): a different search path changes which
-   * tables the statements name, and Shardline proves isolation against the shards' default one.
-   * Qualify names instead.
-   */
-  @Override
-  public void setSchema(String schema) throws SQLException {
-    checkOpen();
-    if (schema != null && schema.equals(getSchema())) return;
-    throw new dev.shardline.routing.UnverifiableStatementException("setSchema(" + schema + ") would change name resolution on "
-        + "pooled connections; Shardline analyses statements against the default search_path. Qualify table names instead.");
-  }
+    private void release() throws SQLException {
+        SQLException first = held.closeAll();
+        if (scatterConn != null) {
+            try {
+                scatterConn.close();
+            } catch (SQLException e) {
+                if (first == null) first = e;
+            }
+        }
+        if (first != null && !EndpointPool.isConnectionFailure(first)) throw first;
+    }
 
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Closed at once; on {@code executor}, the held connections' sockets are closed (a statement
+     * running on another thread fails) and they go back to the pool, which discards them.
+     */
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        if (executor == null)
+            throw new SQLException("shardline - abort(executor): the executor must not be null", "22023");
+        if (closed) return;
+        closed = true;
+        executor.execute(() -> {
+            held.abortAll(Runnable::run);
+            try {
+                release();
+            } catch (SQLException ignored) {
+                // aborted connections fail on the way back; the pool discards them
+            }
+        });
+    }
+
+    /**
+     * Refused unless it names the current schema (a no-op): a different search path changes which
+     * tables the statements name, and Shardline proves isolation against the shards' default one.
+     * Qualify names instead.
+     */
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        checkOpen();
+        if (schema != null && schema.equals(getSchema())) return;
+        throw new dev.shardline.routing.UnverifiableStatementException(
+                "setSchema(" + schema + ") would change name resolution on "
+                        + "pooled connections; Shardline analyses statements against the default search_path. Qualify table names instead.");
+    }
 }

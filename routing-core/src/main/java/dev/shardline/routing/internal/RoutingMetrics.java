@@ -13,27 +13,32 @@ import org.slf4j.LoggerFactory;
  * reads to see which of its statements need a change.
  */
 final class RoutingMetrics {
-  private static final Logger LOG = LoggerFactory.getLogger(RoutingMetrics.class);
-  private final MeterRegistry registry;
-  private final Counter unrestricted;
-  private final Cache<String, Boolean> logged = Caffeine.newBuilder().maximumSize(10_000).build();
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingMetrics.class);
+    private final MeterRegistry registry;
+    private final Counter unrestricted;
+    private final Cache<String, Boolean> logged =
+            Caffeine.newBuilder().maximumSize(10_000).build();
 
-  RoutingMetrics(MeterRegistry registry) {
-    this.registry = registry;
-    this.unrestricted = Counter.builder("shardline.statements.unrestricted")
-        .description("statements run inside Tenants.unrestricted without isolation checks").register(registry);
-  }
-
-  void rejected(String reason, String sql) {
-    StatementTracing.rejected(reason);
-    Counter.builder("shardline.statements.rejected").tag("reason", reason)
-        .description("statements refused because they could touch other tenants' rows").register(registry).increment();
-    if (logged.asMap().putIfAbsent(reason + '\u0000' + sql, Boolean.TRUE) == null) {
-      LOG.warn("refused ({}): {}", reason, Router.abbreviate(sql));
+    RoutingMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.unrestricted = Counter.builder("shardline.statements.unrestricted")
+                .description("statements run inside Tenants.unrestricted without isolation checks")
+                .register(registry);
     }
-  }
 
-  void unrestricted() {
-    unrestricted.increment();
-  }
+    void rejected(String reason, String sql) {
+        StatementTracing.rejected(reason);
+        Counter.builder("shardline.statements.rejected")
+                .tag("reason", reason)
+                .description("statements refused because they could touch other tenants' rows")
+                .register(registry)
+                .increment();
+        if (logged.asMap().putIfAbsent(reason + '\u0000' + sql, Boolean.TRUE) == null) {
+            LOG.warn("refused ({}): {}", reason, Router.abbreviate(sql));
+        }
+    }
+
+    void unrestricted() {
+        unrestricted.increment();
+    }
 }

@@ -22,99 +22,112 @@ import java.util.Set;
  * built-in functions that cannot reach table data or session state behind the analysis' back.
  */
 final class ShardCatalog {
-  /** One sharded table as the catalog describes it. */
-  record Table(String name, String tenantColumn, List<String> columns, String tenantType, boolean exactEquality,
-      Set<String> unsafeArbiters) {
-    int tenantIndex() {
-      return columns.indexOf(tenantColumn);
+    /** One sharded table as the catalog describes it. */
+    record Table(
+            String name,
+            String tenantColumn,
+            List<String> columns,
+            String tenantType,
+            boolean exactEquality,
+            Set<String> unsafeArbiters) {
+        int tenantIndex() {
+            return columns.indexOf(tenantColumn);
+        }
+
+        /** How tenant values read into the tenant column; {@link TenantType#INEXACT} when its equality is not exact. */
+        TenantType family() {
+            return exactEquality ? TenantType.ofSqlType(tenantType) : TenantType.INEXACT;
+        }
     }
 
-    /** How tenant values read into the tenant column; {@link TenantType#INEXACT} when its equality is not exact. */
-    TenantType family() {
-      return exactEquality ? TenantType.ofSqlType(tenantType) : TenantType.INEXACT;
-    }
-  }
+    private final Map<String, Table> tables = new HashMap<>();
+    /** Relation name (any schema, partitions and children included) → the sharded table it belongs to. */
+    private final Map<String, String> shardedRelations = new HashMap<>();
 
-  private final Map<String, Table> tables = new HashMap<>();
-  /** Relation name (any schema, partitions and children included) → the sharded table it belongs to. */
-  private final Map<String, String> shardedRelations = new HashMap<>();
-  private final Set<String> safeFunctions = new HashSet<>();
+    private final Set<String> safeFunctions = new HashSet<>();
 
-  private ShardCatalog() {}
+    private ShardCatalog() {}
 
-  /** Reads the catalog through {@code c}. */
-  static ShardCatalog load(Connection c, TableRules rules) throws SQLException {
-    ShardCatalog cat = new ShardCatalog();
-    for (Map.Entry<String, String> e : rules.tenantColumns().entrySet()) {
-      String table = e.getKey();
-      cat.shardedRelations.put(table, table);
-      List<String> cols = new ArrayList<>();
-      String type = null;
-      boolean exact = true;
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
-              // citext and nondeterministic (e.g. case-insensitive ICU) collations make distinct ids equal.
-              + "t.typname <> 'citext' AND COALESCE((SELECT l.collisdeterministic FROM pg_collation l WHERE l.oid = a.attcollation), true) "
-              + "FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid "
-              + "WHERE r.relname = ? AND r.relkind IN ('r', 'p') AND r.relnamespace = ANY (current_schemas(false)::regnamespace[]) "
-              + "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
-        ps.setString(1, table);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            cols.add(rs.getString(1));
-            if (rs.getString(1).equals(e.getValue())) {
-              type = rs.getString(2);
-              exact = rs.getBoolean(3);
+    /** Reads the catalog through {@code c}. */
+    static ShardCatalog load(Connection c, TableRules rules) throws SQLException {
+        ShardCatalog cat = new ShardCatalog();
+        for (Map.Entry<String, String> e : rules.tenantColumns().entrySet()) {
+            String table = e.getKey();
+            cat.shardedRelations.put(table, table);
+            List<String> cols = new ArrayList<>();
+            String type = null;
+            boolean exact = true;
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
+                    // citext and nondeterministic (e.g. case-insensitive ICU) collations make distinct ids equal.
+                    + "t.typname <> 'citext' AND COALESCE((SELECT l.collisdeterministic FROM pg_collation l WHERE l.oid = a.attcollation), true) "
+                    + "FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid "
+                    + "WHERE r.relname = ? AND r.relkind IN ('r', 'p') AND r.relnamespace = ANY (current_schemas(false)::regnamespace[]) "
+                    + "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
+                ps.setString(1, table);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        cols.add(rs.getString(1));
+                        if (rs.getString(1).equals(e.getValue())) {
+                            type = rs.getString(2);
+                            exact = rs.getBoolean(3);
+                        }
+                    }
+                }
             }
-          }
+            Set<String> unsafe = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class r ON r.oid = x.indrelid "
+                            + "WHERE r.relname = ? AND x.indisunique AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = r.oid "
+                            + "AND a.attname = ? AND a.attnum = ANY (x.indkey))")) {
+                ps.setString(1, table);
+                ps.setString(2, e.getValue());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) unsafe.add(rs.getString(1));
+                }
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("WITH RECURSIVE d(oid) AS (SELECT oid FROM pg_class WHERE relname = ? UNION "
+                            + "SELECT i.inhrelid FROM pg_inherits i JOIN d ON i.inhparent = d.oid) "
+                            + "SELECT DISTINCT c.relname FROM d JOIN pg_class c ON c.oid = d.oid")) {
+                ps.setString(1, table);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) cat.shardedRelations.putIfAbsent(rs.getString(1), table);
+                }
+            }
+            cat.tables.put(
+                    table,
+                    new Table(
+                            table,
+                            e.getValue(),
+                            List.copyOf(cols),
+                            type == null ? "text" : type,
+                            exact,
+                            Set.copyOf(unsafe)));
         }
-      }
-      Set<String> unsafe = new HashSet<>();
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class r ON r.oid = x.indrelid "
-              + "WHERE r.relname = ? AND x.indisunique AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = r.oid "
-              + "AND a.attname = ? AND a.attnum = ANY (x.indkey))")) {
-        ps.setString(1, table);
-        ps.setString(2, e.getValue());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) unsafe.add(rs.getString(1));
+        // Built-ins only, and only names no other schema redefines (an overload elsewhere could be picked instead).
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(
+                        "SELECT DISTINCT p.proname FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace AND NOT EXISTS ("
+                                + "SELECT 1 FROM pg_proc o WHERE o.proname = p.proname AND o.pronamespace NOT IN "
+                                + "('pg_catalog'::regnamespace, 'information_schema'::regnamespace))")) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                if (!FunctionPolicy.denied(name)) cat.safeFunctions.add(name);
+            }
         }
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "WITH RECURSIVE d(oid) AS (SELECT oid FROM pg_class WHERE relname = ? UNION "
-              + "SELECT i.inhrelid FROM pg_inherits i JOIN d ON i.inhparent = d.oid) "
-              + "SELECT DISTINCT c.relname FROM d JOIN pg_class c ON c.oid = d.oid")) {
-        ps.setString(1, table);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) cat.shardedRelations.putIfAbsent(rs.getString(1), table);
-        }
-      }
-      cat.tables.put(table, new Table(table, e.getValue(), List.copyOf(cols), type == null ? "text" : type, exact, Set.copyOf(unsafe)));
+        return cat;
     }
-    // Built-ins only, and only names no other schema redefines (an overload elsewhere could be picked instead).
-    try (Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(
-            "SELECT DISTINCT p.proname FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace AND NOT EXISTS ("
-                + "SELECT 1 FROM pg_proc o WHERE o.proname = p.proname AND o.pronamespace NOT IN "
-                + "('pg_catalog'::regnamespace, 'information_schema'::regnamespace))")) {
-      while (rs.next()) {
-        String name = rs.getString(1);
-        if (!FunctionPolicy.denied(name)) cat.safeFunctions.add(name);
-      }
+
+    /** Returns the sharded table {@code relation} belongs to (itself, or the parent of a partition), or null. */
+    String shardedTableOf(String relation) {
+        return relation == null ? null : shardedRelations.get(relation);
     }
-    return cat;
-  }
 
-  /** Returns the sharded table {@code relation} belongs to (itself, or the parent of a partition), or null. */
-  String shardedTableOf(String relation) {
-    return relation == null ? null : shardedRelations.get(relation);
-  }
+    Table table(String name) {
+        return tables.get(name);
+    }
 
-  Table table(String name) {
-    return tables.get(name);
-  }
-
-  boolean isSafeFunction(String name) {
-    return safeFunctions.contains(name.toLowerCase(Locale.ROOT));
-  }
+    boolean isSafeFunction(String name) {
+        return safeFunctions.contains(name.toLowerCase(Locale.ROOT));
+    }
 }

@@ -12,24 +12,24 @@ import io.opentelemetry.api.trace.Tracer;
  * {@code GlobalOpenTelemetry.set} fail.
  */
 final class TracerSource {
-  static final String SCOPE = "dev.shardline.routing";
-  static final Tracer NOOP = OpenTelemetry.noop().getTracer(SCOPE);
+    static final String SCOPE = "dev.shardline.routing";
+    static final Tracer NOOP = OpenTelemetry.noop().getTracer(SCOPE);
 
-  private final OpenTelemetry given;
-  private volatile Tracer tracer;
+    private final OpenTelemetry given;
+    private volatile Tracer tracer;
 
-  TracerSource(OpenTelemetry given) {
-    this.given = given;
-  }
+    TracerSource(OpenTelemetry given) {
+        this.given = given;
+    }
 
-  Tracer get() {
-    Tracer t = tracer;
-    if (t != null) return t;
-    // getOrNoop, not get: get() would install the no-op as the global for good (a later set fails).
-    OpenTelemetry otel = given != null ? given : GlobalOpenTelemetry.getOrNoop();
-    if (otel == OpenTelemetry.noop()) return NOOP; // nothing installed yet: ask again next time
-    t = otel.getTracer(SCOPE);
-    tracer = t;
-    return t;
-  }
+    Tracer get() {
+        Tracer t = tracer;
+        if (t != null) return t;
+        // getOrNoop, not get: get() would install the no-op as the global for good (a later set fails).
+        OpenTelemetry otel = given != null ? given : GlobalOpenTelemetry.getOrNoop();
+        if (otel == OpenTelemetry.noop()) return NOOP; // nothing installed yet: ask again next time
+        t = otel.getTracer(SCOPE);
+        tracer = t;
+        return t;
+    }
 }

@@ -14,21 +14,22 @@ import org.springframework.cache.CacheManager;
  * database while Redis is away), so an open breaker is a detail to alert on, not an outage.
  */
 public final class CacheHealth implements HealthIndicator {
-  private final CacheManager caches;
+    private final CacheManager caches;
 
-  public CacheHealth(CacheManager caches) {
-    this.caches = caches;
-  }
-
-  @Override
-  public Health health() {
-    Map<String, Object> perCache = new LinkedHashMap<>();
-    for (String name : caches.getCacheNames().stream().sorted().toList()) {
-      if (caches.getCache(name).getNativeCache() instanceof CacheAside c) {
-        CacheStats s = c.stats();
-        perCache.put(name, Map.of("breaker", s.breaker(), "hitRatio", s.hitRatio(), "redisErrors", s.redisErrors()));
-      }
+    public CacheHealth(CacheManager caches) {
+        this.caches = caches;
     }
-    return Health.up().withDetails(perCache).build();
-  }
+
+    @Override
+    public Health health() {
+        Map<String, Object> perCache = new LinkedHashMap<>();
+        for (String name : caches.getCacheNames().stream().sorted().toList()) {
+            if (caches.getCache(name).getNativeCache() instanceof CacheAside c) {
+                CacheStats s = c.stats();
+                perCache.put(
+                        name, Map.of("breaker", s.breaker(), "hitRatio", s.hitRatio(), "redisErrors", s.redisErrors()));
+            }
+        }
+        return Health.up().withDetails(perCache).build();
+    }
 }

@@ -17,33 +17,34 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * checks and circuit breakers), so reading it sends nothing to the databases.
  */
 public final class EndpointHealth {
-  private EndpointHealth() {}
+    private EndpointHealth() {}
 
-  /** Returns the contributor tree for the shards and endpoints {@code ds} was configured with. */
-  public static CompositeHealthContributor of(ShardlineDataSource ds) {
-    Map<String, Map<String, HealthContributor>> shards = new LinkedHashMap<>();
-    for (EndpointStatus s : ds.health()) {
-      String role = s.endpoint().substring(s.endpoint().indexOf('/') + 1);
-      shards.computeIfAbsent(s.shard(), k -> new LinkedHashMap<>()).put(role, indicator(ds, s.endpoint()));
+    /** Returns the contributor tree for the shards and endpoints {@code ds} was configured with. */
+    public static CompositeHealthContributor of(ShardlineDataSource ds) {
+        Map<String, Map<String, HealthContributor>> shards = new LinkedHashMap<>();
+        for (EndpointStatus s : ds.health()) {
+            String role = s.endpoint().substring(s.endpoint().indexOf('/') + 1);
+            shards.computeIfAbsent(s.shard(), k -> new LinkedHashMap<>()).put(role, indicator(ds, s.endpoint()));
+        }
+        Map<String, HealthContributor> tree = new LinkedHashMap<>();
+        shards.forEach((shard, endpoints) -> tree.put(shard, CompositeHealthContributor.fromMap(endpoints)));
+        return CompositeHealthContributor.fromMap(tree);
     }
-    Map<String, HealthContributor> tree = new LinkedHashMap<>();
-    shards.forEach((shard, endpoints) -> tree.put(shard, CompositeHealthContributor.fromMap(endpoints)));
-    return CompositeHealthContributor.fromMap(tree);
-  }
 
-  private static HealthIndicator indicator(ShardlineDataSource ds, String endpoint) {
-    return () -> {
-      Optional<EndpointStatus> now = find(ds.health(), endpoint);
-      if (now.isEmpty()) return Health.unknown().withDetail("endpoint", endpoint).build();
-      EndpointStatus s = now.get();
-      Health.Builder b = s.healthy() ? Health.up() : Health.down();
-      b.withDetail("endpoint", s.endpoint()).withDetail("role", s.role()).withDetail("breaker", s.breaker());
-      if ("replica".equalsIgnoreCase(s.role())) b.withDetail("lagMillis", s.lagMillis());
-      return b.build();
-    };
-  }
+    private static HealthIndicator indicator(ShardlineDataSource ds, String endpoint) {
+        return () -> {
+            Optional<EndpointStatus> now = find(ds.health(), endpoint);
+            if (now.isEmpty())
+                return Health.unknown().withDetail("endpoint", endpoint).build();
+            EndpointStatus s = now.get();
+            Health.Builder b = s.healthy() ? Health.up() : Health.down();
+            b.withDetail("endpoint", s.endpoint()).withDetail("role", s.role()).withDetail("breaker", s.breaker());
+            if ("replica".equalsIgnoreCase(s.role())) b.withDetail("lagMillis", s.lagMillis());
+            return b.build();
+        };
+    }
 
-  private static Optional<EndpointStatus> find(List<EndpointStatus> all, String endpoint) {
-    return all.stream().filter(s -> s.endpoint().equals(endpoint)).findFirst();
-  }
+    private static Optional<EndpointStatus> find(List<EndpointStatus> all, String endpoint) {
+        return all.stream().filter(s -> s.endpoint().equals(endpoint)).findFirst();
+    }
 }

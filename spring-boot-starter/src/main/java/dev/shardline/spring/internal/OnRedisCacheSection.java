@@ -9,11 +9,14 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /** Matches when the {@code shardline.yaml} of {@code spring.shardline.config} has a {@code cache.redis} section. */
 public final class OnRedisCacheSection extends SpringBootCondition {
-  @Override
-  public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
-    String file = context.getEnvironment().getProperty("spring.shardline.config");
-    if (file == null || file.isBlank()) return ConditionOutcome.noMatch("spring.shardline.config is not set");
-    boolean has = !ShardlineYaml.load(Path.of(file)).section("cache").get("redis").isMissing();
-    return has ? ConditionOutcome.match(file + " has cache.redis") : ConditionOutcome.noMatch(file + " has no cache.redis section");
-  }
+    @Override
+    public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+        String file = context.getEnvironment().getProperty("spring.shardline.config");
+        if (file == null || file.isBlank()) return ConditionOutcome.noMatch("spring.shardline.config is not set");
+        boolean has =
+                !ShardlineYaml.load(Path.of(file)).section("cache").get("redis").isMissing();
+        return has
+                ? ConditionOutcome.match(file + " has cache.redis")
+                : ConditionOutcome.noMatch(file + " has no cache.redis section");
+    }
 }

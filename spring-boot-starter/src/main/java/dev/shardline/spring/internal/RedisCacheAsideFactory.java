@@ -14,20 +14,20 @@ import org.redisson.api.RedissonClient;
  * names cache-aside's implementation.
  */
 public final class RedisCacheAsideFactory implements CacheAsideFactory {
-  private final RedissonClient redis;
-  private final CacheConfig config;
-  private final ObjectMapper json;
-  private final MeterRegistry registry;
+    private final RedissonClient redis;
+    private final CacheConfig config;
+    private final ObjectMapper json;
+    private final MeterRegistry registry;
 
-  public RedisCacheAsideFactory(RedissonClient redis, CacheConfig config, ObjectMapper json, MeterRegistry registry) {
-    this.redis = redis;
-    this.config = config;
-    this.json = json;
-    this.registry = registry;
-  }
+    public RedisCacheAsideFactory(RedissonClient redis, CacheConfig config, ObjectMapper json, MeterRegistry registry) {
+        this.redis = redis;
+        this.config = config;
+        this.json = json;
+        this.registry = registry;
+    }
 
-  @Override
-  public CacheAside create(String name) {
-    return RedissonCacheAside.create(name, redis, config, json, registry);
-  }
+    @Override
+    public CacheAside create(String name) {
+        return RedissonCacheAside.create(name, redis, config, json, registry);
+    }
 }

@@ -12,24 +12,24 @@ import org.springframework.cache.CacheManager;
 
 /** Creates one {@link ShardlineSpringCache} per cache name on first use. */
 public final class ShardlineCacheManager implements CacheManager {
-  private final CacheAsideFactory factory;
-  private final ObjectMapper json;
-  private final List<String> trustedPackages;
-  private final ConcurrentMap<String, ShardlineSpringCache> caches = new ConcurrentHashMap<>();
+    private final CacheAsideFactory factory;
+    private final ObjectMapper json;
+    private final List<String> trustedPackages;
+    private final ConcurrentMap<String, ShardlineSpringCache> caches = new ConcurrentHashMap<>();
 
-  public ShardlineCacheManager(CacheAsideFactory factory, ObjectMapper json, List<String> trustedPackages) {
-    this.factory = factory;
-    this.json = json;
-    this.trustedPackages = List.copyOf(trustedPackages);
-  }
+    public ShardlineCacheManager(CacheAsideFactory factory, ObjectMapper json, List<String> trustedPackages) {
+        this.factory = factory;
+        this.json = json;
+        this.trustedPackages = List.copyOf(trustedPackages);
+    }
 
-  @Override
-  public Cache getCache(String name) {
-    return caches.computeIfAbsent(name, n -> new ShardlineSpringCache(n, factory.create(n), json, trustedPackages));
-  }
+    @Override
+    public Cache getCache(String name) {
+        return caches.computeIfAbsent(name, n -> new ShardlineSpringCache(n, factory.create(n), json, trustedPackages));
+    }
 
-  @Override
-  public Collection<String> getCacheNames() {
-    return Set.copyOf(caches.keySet());
-  }
+    @Override
+    public Collection<String> getCacheNames() {
+        return Set.copyOf(caches.keySet());
+    }
 }

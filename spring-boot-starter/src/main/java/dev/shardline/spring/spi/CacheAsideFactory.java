@@ -9,6 +9,6 @@ import dev.shardline.cache.CacheAside;
  */
 @FunctionalInterface
 public interface CacheAsideFactory {
-  /** Returns a cache for {@code name}; called once per cache name. */
-  CacheAside create(String name);
+    /** Returns a cache for {@code name}; called once per cache name. */
+    CacheAside create(String name);
 }

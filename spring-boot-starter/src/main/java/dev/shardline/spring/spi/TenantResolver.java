@@ -11,27 +11,30 @@ import java.util.Optional;
  */
 @FunctionalInterface
 public interface TenantResolver {
-  /** Returns the request's tenant id, or empty when this resolver cannot tell. */
-  Optional<String> resolve(HttpServletRequest request);
+    /** Returns the request's tenant id, or empty when this resolver cannot tell. */
+    Optional<String> resolve(HttpServletRequest request);
 
-  /** Returns a resolver reading the request header {@code name}. */
-  static TenantResolver header(String name) {
-    return TenantResolvers.header(name);
-  }
+    /** Returns a resolver reading the request header {@code name}. */
+    static TenantResolver header(String name) {
+        return TenantResolvers.header(name);
+    }
 
-  /** Returns a resolver reading {@code variable} of a path pattern such as {@code /tenants/{tenant}/**}. */
-  static TenantResolver pathVariable(String pattern, String variable) {
-    return TenantResolvers.pathVariable(pattern, variable);
-  }
+    /** Returns a resolver reading {@code variable} of a path pattern such as {@code /tenants/{tenant}/**}. */
+    static TenantResolver pathVariable(String pattern, String variable) {
+        return TenantResolvers.pathVariable(pattern, variable);
+    }
 
-  /** Returns a resolver taking the authenticated principal's name (Spring Security or the container). */
-  static TenantResolver principal() {
-    return TenantResolvers.principal();
-  }
+    /** Returns a resolver taking the authenticated principal's name (Spring Security or the container). */
+    static TenantResolver principal() {
+        return TenantResolvers.principal();
+    }
 
-  /** Returns a resolver asking {@code resolvers} in order; the first answer wins. */
-  static TenantResolver firstOf(List<TenantResolver> resolvers) {
-    List<TenantResolver> copy = List.copyOf(resolvers);
-    return request -> copy.stream().map(r -> r.resolve(request)).flatMap(Optional::stream).findFirst();
-  }
+    /** Returns a resolver asking {@code resolvers} in order; the first answer wins. */
+    static TenantResolver firstOf(List<TenantResolver> resolvers) {
+        List<TenantResolver> copy = List.copyOf(resolvers);
+        return request -> copy.stream()
+                .map(r -> r.resolve(request))
+                .flatMap(Optional::stream)
+                .findFirst();
+    }
 }
