@@ -28,7 +28,7 @@ import java.util.Locale;
  * latencies (p50/p99), sustained drain throughput with both sinks (DuckDB + Redis invalidation)
  * against a raw Debezium drain of the same backlog in the same run, and the sidecar's idle CPU.
  *
- * <p>Args: [backlog changes per shard, default 50000] [latency samples, default 1000].
+ * <p>Args: [backlog changes per shard, default 50000] [latency samples, default 1000] [pollInterval ms, default 10].
  */
 public final class CdcBench {
     private static final String TABLES = "tables:\n  sharded: { orders: tenant_id }\n";
@@ -39,6 +39,8 @@ public final class CdcBench {
         dev.shardline.cdc.cli.Main.defaultLogging();
         int backlog = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         int samples = args.length > 1 ? Integer.parseInt(args[1]) : 1_000;
+        // The engines' poll interval (cdc.pollInterval): idle CPU and latency trade through it.
+        int pollMs = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         Path dir = Files.createTempDirectory("shardline-cdc-bench-");
         try (PgCluster cluster = PgCluster.start(2, 0);
                 RedisServer redis = RedisServer.start();
@@ -53,8 +55,9 @@ public final class CdcBench {
             name: raw
             tables: [orders]
             snapshot: never
+            pollInterval: %dms
             offsets: { file: %s }
-          """.formatted(dir.resolve("raw.offsets")));
+          """.formatted(pollMs, dir.resolve("raw.offsets")));
             Path full = cluster.writeShardlineYaml(
                     dir.resolve("full.yaml"),
                     TABLES + """
@@ -62,13 +65,14 @@ public final class CdcBench {
             name: full
             tables: [orders]
             snapshot: never
+            pollInterval: %dms
             http: { port: %d }
             sinks: { duckdb: { path: %s } }
             invalidate:
               orders: { namespace: order, tenant: tenant_id, id: id }
           cache:
             redis: { address: %s }
-          """.formatted(port, dir.resolve("analytics.duckdb"), redis.address()));
+          """.formatted(pollMs, port, dir.resolve("analytics.duckdb"), redis.address()));
             // Create both slots first, so the one backlog below is in both.
             for (Path y : List.of(raw, full)) {
                 try (CdcPipeline p = pipeline(y, null, new StampingSink())) {
@@ -125,8 +129,8 @@ public final class CdcBench {
             double idle = idleCpu(full, port);
             System.out.printf(
                     Locale.ROOT,
-                    "sidecar process idle (2 shards, pollInterval 10ms, heartbeat 5s): %.1f %% of one core%n",
-                    idle);
+                    "sidecar process idle (2 shards, pollInterval %dms, heartbeat 5s): %.1f %% of one core%n",
+                    pollMs, idle);
             Results.print("cdc", "invalidate_p99_ms", round(pct(inv, 99)));
             Results.print("cdc", "analytics_visible_p99_ms", round(pct(vis, 99)));
             Results.print("cdc", "throughput_ratio", round(fullRate / rawRate));
@@ -233,9 +237,12 @@ public final class CdcBench {
     /** Runs the sidecar as its own process, waits for readiness, and returns its CPU use over 10 s of idleness. */
     private static double idleCpu(Path yaml, int port) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // CDC_BENCH_JFR=file records a JFR profile of the idle sidecar (where the idle CPU goes).
+        String jfr = System.getenv("CDC_BENCH_JFR");
         Process p = new ProcessBuilder(
                         java,
                         "-Xmx384m",
+                        jfr == null ? "-Dshardline.bench=cdc" : "-XX:StartFlightRecording=settings=profile,filename=" + jfr,
                         "-cp",
                         System.getProperty("java.class.path"),
                         "dev.shardline.cdc.cli.Main",
