@@ -234,6 +234,27 @@ class TransactionDrillIT {
             }
             assertThatThrownBy(() -> c.prepareCall("{call anything()}"))
                     .isInstanceOf(UnverifiableStatementException.class);
+            // A tenant-free query through prepareCall runs, but its statement leads back to the logical connection
+            // only: a physical one would run any SQL unchecked.
+            try (java.sql.CallableStatement cs = c.prepareCall("select current_schema()")) {
+                assertThat(cs.getConnection()).isSameAs(c);
+                assertThatThrownBy(() -> cs.unwrap(java.sql.Connection.class)).isInstanceOf(SQLException.class);
+                assertThatThrownBy(() -> cs.unwrap(org.postgresql.core.BaseStatement.class))
+                        .isInstanceOf(SQLException.class);
+                try (ResultSet rs = cs.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getStatement()).isSameAs(cs);
+                    assertThat(rs.getStatement().getConnection()).isSameAs(c);
+                }
+            }
+            Tenants.run(
+                    a,
+                    () -> Tenants.unrestricted("drill", () -> {
+                        try (java.sql.CallableStatement cs = c.prepareCall("{call anything()}")) {
+                            assertThat(cs.getConnection()).isSameAs(c);
+                        }
+                        return null;
+                    }));
             assertThatThrownBy(() -> c.unwrap(org.postgresql.core.BaseConnection.class))
                     .isInstanceOf(SQLException.class);
             // PGConnection unwraps to Shardline's own facade (routed COPY), never to the physical connection.

@@ -18,7 +18,7 @@ import java.sql.Statement;
 final class LogicalFacade implements InvocationHandler {
     private final Object target;
     private final Connection logicalConnection;
-    private final Statement logicalStatement;
+    private Statement logicalStatement;
 
     private LogicalFacade(Object target, Connection logicalConnection, Statement logicalStatement) {
         this.target = target;
@@ -31,6 +31,19 @@ final class LogicalFacade implements InvocationHandler {
                 LogicalFacade.class.getClassLoader(),
                 new Class<?>[] {DatabaseMetaData.class},
                 new LogicalFacade(md, logical, null));
+    }
+
+    /**
+     * A callable statement of a physical connection that leads back to the logical one only: its
+     * {@code getConnection()}, its result sets' {@code getStatement().getConnection()} and
+     * {@code unwrap} give no physical connection away (on one, any SQL would run unchecked).
+     */
+    static java.sql.CallableStatement callable(java.sql.CallableStatement cs, Connection logical) {
+        LogicalFacade h = new LogicalFacade(cs, logical, null);
+        java.sql.CallableStatement proxy = (java.sql.CallableStatement) Proxy.newProxyInstance(
+                LogicalFacade.class.getClassLoader(), new Class<?>[] {java.sql.CallableStatement.class}, h);
+        h.logicalStatement = proxy;
+        return proxy;
     }
 
     static ResultSet resultSet(ResultSet rs, Connection logical, Statement statement) {

@@ -292,25 +292,7 @@ final class RoutingConnection extends TransactionalConnection {
                     "25P02",
                     txFailure);
         }
-        Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
-        Object context = Tenants.current();
-        for (int i = 0; i < rows.size(); i++) {
-            Route r = engine.router().route(a, rows.get(i), context, txShard, !autoCommit, false);
-            int key = r.target() == Route.Target.ONE ? r.shard() : -1;
-            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
-        }
-        if (!autoCommit && groups.size() > 1) {
-            List<String> names = groups.keySet().stream()
-                    .map(k -> k < 0 ? "all" : engine.shard(k).name)
-                    .toList();
-            throw new CrossShardException(
-                    "This batch has rows for tenants on " + names
-                            + "; inside a transaction a batch must stay on one shard, "
-                            + "so nothing was executed. Split the batch per shard or run it with auto-commit on. Statement: "
-                            + Router.abbreviate(a.sql()),
-                    SqlStates.CROSS_SHARD_TRANSACTION);
-        }
-        return groups;
+        return BatchGroups.byShard(engine, a, rows, txShard, !autoCommit);
     }
 
     /** Returns a physical statement for metadata questions asked before execution. */
@@ -326,22 +308,22 @@ final class RoutingConnection extends TransactionalConnection {
     /** Stored-procedure calls run on the primary of the context tenant's shard (or the default shard). */
     @Override
     public CallableStatement prepareCall(String sql) throws SQLException {
-        return callTarget(sql).prepareCall(sql);
+        return LogicalFacade.callable(callTarget(sql).prepareCall(sql), this);
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
-        return callTarget(sql).prepareCall(sql, type, concurrency);
+        return LogicalFacade.callable(callTarget(sql).prepareCall(sql, type, concurrency), this);
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
-        return callTarget(sql).prepareCall(sql, type, concurrency, holdability);
+        return LogicalFacade.callable(callTarget(sql).prepareCall(sql, type, concurrency, holdability), this);
     }
 
     private Connection callTarget(String sql) throws SQLException {
         checkOpen();
-        if (Tenants.unrestrictedReason() == null && !tenantFreeQuery(sql)) {
+        if (Tenants.unrestrictedReason() == null && !engine.analyzer().isTenantFreeQuery(sql)) {
             throw new dev.shardline.routing.UnverifiableStatementException(
                     "prepareCall runs a procedure or function whose body Shardline "
                             + "cannot check; call it inside Tenants.unrestricted(reason, ...) (it then runs on the context tenant's shard), or write "
@@ -351,23 +333,6 @@ final class RoutingConnection extends TransactionalConnection {
         int s = txShard >= 0 ? txShard : t != null ? engine.shardOfContext(t) : engine.defaultShard();
         if (!autoCommit) txShard = s;
         return physical(engine.shard(s).primary);
-    }
-
-    /**
-     * True for a query sent through prepareCall (Liquibase asks {@code select current_schema()} that
-     * way) that reads no sharded table and calls nothing Shardline distrusts: it runs like any read.
-     */
-    private boolean tenantFreeQuery(String sql) {
-        try {
-            Analysis a = engine.analyzer().analyze(sql);
-            return a.kind() == Kind.READ
-                    && a.violation() == null
-                    && !a.touchesSharded()
-                    && a.text() != null
-                    && a.text().verb.equals("select");
-        } catch (SQLException e) {
-            return false;
-        }
     }
 
     // ---- metadata and plumbing ----

@@ -84,6 +84,23 @@ public final class SqlAnalyzer {
         return g.sql() == null ? null : g;
     }
 
+    /**
+     * True for a query sent through prepareCall (Liquibase asks {@code select current_schema()} that
+     * way) that reads no sharded table and calls nothing Shardline distrusts: it runs like any read.
+     */
+    boolean isTenantFreeQuery(String sql) {
+        try {
+            Analysis a = analyze(sql);
+            return a.kind() == Kind.READ
+                    && a.violation() == null
+                    && !a.touchesSharded()
+                    && a.text() != null
+                    && a.text().verb.equals("select");
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     TableRules rules() {
         return rules;
     }
