@@ -212,6 +212,9 @@ final class Router {
     /** The type families of the tenant columns of the sharded tables {@code a} touches (empty when unknown). */
     private java.util.Set<TenantType> tenantTypes(Analysis a) throws SQLException {
         if (a.shardedTables().isEmpty()) return java.util.Set.of();
+        // Nearly every schema has one tenant type: then no per-statement work (batches route every row).
+        java.util.Set<TenantType> schema = schemaTenantTypes();
+        if (schema.size() == 1) return schema;
         ShardCatalog cat = analyzer.catalog();
         java.util.Set<TenantType> out = java.util.EnumSet.noneOf(TenantType.class);
         for (String table : a.shardedTables()) {
@@ -251,23 +254,25 @@ final class Router {
         }
     }
 
-    private volatile ShardCatalog typesOf;
-    private volatile java.util.Set<TenantType> schemaTypes;
+    /** The tenant type families of one catalog version. */
+    private record SchemaTypes(ShardCatalog catalog, java.util.Set<TenantType> types) {}
+
+    private volatile SchemaTypes schemaTypes;
 
     /** The type families of every sharded table's tenant column, recomputed when the catalog is reloaded (after DDL). */
     private java.util.Set<TenantType> schemaTenantTypes() throws SQLException {
         ShardCatalog cat = analyzer.catalog();
-        java.util.Set<TenantType> types = schemaTypes;
-        if (typesOf != cat || types == null) {
-            types = java.util.EnumSet.noneOf(TenantType.class);
+        SchemaTypes known = schemaTypes;
+        if (known == null || known.catalog() != cat) {
+            java.util.Set<TenantType> types = java.util.EnumSet.noneOf(TenantType.class);
             for (String table : analyzer.rules().tenantColumns().keySet()) {
                 ShardCatalog.Table t = cat.table(table);
                 if (t != null) types.add(t.family());
             }
-            schemaTypes = types;
-            typesOf = cat;
+            known = new SchemaTypes(cat, java.util.Collections.unmodifiableSet(types));
+            schemaTypes = known;
         }
-        return types;
+        return known.types();
     }
 
     /** Builds the human explanation of a route for explain(). */
