@@ -130,7 +130,8 @@ public final class CdcBench {
             System.out.printf(
                     Locale.ROOT,
                     "sidecar process idle (2 shards, pollInterval %dms, heartbeat 5s): %.1f %% of one core%n",
-                    pollMs, idle);
+                    pollMs,
+                    idle);
             Results.print("cdc", "invalidate_p99_ms", round(pct(inv, 99)));
             Results.print("cdc", "analytics_visible_p99_ms", round(pct(vis, 99)));
             Results.print("cdc", "throughput_ratio", round(fullRate / rawRate));
@@ -242,7 +243,9 @@ public final class CdcBench {
         Process p = new ProcessBuilder(
                         java,
                         "-Xmx384m",
-                        jfr == null ? "-Dshardline.bench=cdc" : "-XX:StartFlightRecording=settings=profile,filename=" + jfr,
+                        jfr == null
+                                ? "-Dshardline.bench=cdc"
+                                : "-XX:StartFlightRecording=settings=profile,filename=" + jfr,
                         "-cp",
                         System.getProperty("java.class.path"),
                         "dev.shardline.cdc.cli.Main",

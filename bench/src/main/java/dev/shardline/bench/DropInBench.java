@@ -68,6 +68,11 @@ final class DropInBench {
 
     private DropInBench() {}
 
+    /** {@code scripts/bench dropIn [seconds] [rounds]}: only the two-shard figures of {@code scripts/bench routing}. */
+    public static void main(String[] args) throws Exception {
+        run(args.length > 0 ? Integer.parseInt(args[0]) : 4, args.length > 1 ? Integer.parseInt(args[1]) : 5);
+    }
+
     /** Runs both comparisons and prints their RESULT lines. */
     static void run(int seconds, int rounds) throws Exception {
         try (PgCluster pg = PgCluster.start(2, 0)) {

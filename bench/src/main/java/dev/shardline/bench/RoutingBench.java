@@ -88,11 +88,11 @@ public final class RoutingBench {
         double[] us = new double[n];
         for (int i = 0; i < n; i++) {
             String sql = "SELECT o.id" + (shared ? "" : " AS id_" + i) + ", c.name, i.sku FROM orders o "
-                            + "JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id "
-                            + "JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.id "
-                            + "WHERE o.tenant_id = ? AND o.amount > (SELECT avg(amount) FROM orders x WHERE x.tenant_id = o.tenant_id) "
-                            + "AND i.sku IN (SELECT sku FROM order_items y WHERE y.tenant_id = ? AND y.order_id < "
-                            + (1000 + i) + ")";
+                    + "JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id "
+                    + "JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.id "
+                    + "WHERE o.tenant_id = ? AND o.amount > (SELECT avg(amount) FROM orders x WHERE x.tenant_id = o.tenant_id) "
+                    + "AND i.sku IN (SELECT sku FROM order_items y WHERE y.tenant_id = ? AND y.order_id < "
+                    + (1000 + i) + ")";
             long t0 = System.nanoTime();
             RoutePlan p = ds.explain(sql, "tenant-1");
             us[i] = (System.nanoTime() - t0) / 1e3;
