@@ -25,8 +25,9 @@ import java.util.function.BooleanSupplier;
  */
 final class LagSampler implements AutoCloseable {
     static final long PERIOD_MS = 250;
-    private static final String REPLAY_LAG = "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-            + " ELSE (extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint END";
+    private static final String REPLAY_LAG =
+            "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+                    + " ELSE (extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint END";
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final int httpPort;

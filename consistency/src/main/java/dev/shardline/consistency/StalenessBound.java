@@ -43,7 +43,9 @@ public final class StalenessBound {
      */
     public static StalenessBound measured(List<long[]> samples, List<long[]> outages) {
         for (long[] o : outages) {
-            if (o.length != 2 || o[1] < o[0]) throw new IllegalArgumentException("consistency bound - an outage must be {start, end}: " + Arrays.toString(o));
+            if (o.length != 2 || o[1] < o[0])
+                throw new IllegalArgumentException(
+                        "consistency bound - an outage must be {start, end}: " + Arrays.toString(o));
         }
         return new StalenessBound(samples, outages, -1);
     }

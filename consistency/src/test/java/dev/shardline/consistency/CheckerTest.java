@@ -91,13 +91,17 @@ class CheckerTest {
     @Test
     void check_staleReadInQuietPeriod_caughtDespiteLongOutageElsewhere() {
         List<Op> ops = List.of(
-                w("app0", 1, 150_000, 150_010, 'U'), w("app0", 2, 150_020, 150_030, 'U'), r("app1", 1, 155_000, 155_005));
+                w("app0", 1, 150_000, 150_010, 'U'),
+                w("app0", 2, 150_020, 150_030, 'U'),
+                r("app1", 1, 155_000, 155_005));
         Checker.Result res = Checker.check(ops, quietExceptOneOutage(), NO_ENTRIES);
         assertThat(res.staleReads())
                 .as("5 s after the write, 20 ms of lag around, no outage near")
                 .isEqualTo(1);
         assertThat(res.examples()).anyMatch(e -> e.startsWith("stale read") && e.contains("(bound 520 ms)"));
-        assertThat(res.boundMs()).as("the global worst case still includes the outage").isEqualTo(20 + 60_000 + 500);
+        assertThat(res.boundMs())
+                .as("the global worst case still includes the outage")
+                .isEqualTo(20 + 60_000 + 500);
         assertThat(Checker.check(ops, res.boundMs(), NO_ENTRIES).staleReads())
                 .as("the same history under the old global B passes")
                 .isZero();
@@ -109,7 +113,9 @@ class CheckerTest {
                 List.of(w("app0", 1, 0, 10, 'U'), w("app0", 2, 20_000, 20_010, 'U'), r("app1", 1, 50_000, 50_005)),
                 quietExceptOneOutage(),
                 NO_ENTRIES);
-        assertThat(during.staleReads()).as("the invalidation path has been down since 10 s").isZero();
+        assertThat(during.staleReads())
+                .as("the invalidation path has been down since 10 s")
+                .isZero();
         Checker.Result catchingUp = Checker.check(
                 List.of(w("app0", 1, 0, 10, 'U'), w("app0", 2, 60_000, 60_010, 'U'), r("app1", 1, 75_000, 75_005)),
                 quietExceptOneOutage(),
@@ -121,7 +127,9 @@ class CheckerTest {
                 List.of(w("app0", 1, 0, 10, 'U'), w("app0", 2, 60_000, 60_010, 'U'), r("app1", 1, 140_000, 140_005)),
                 quietExceptOneOutage(),
                 NO_ENTRIES);
-        assertThat(longAfter.staleReads()).as("70 s after the outage: no allowance left").isEqualTo(1);
+        assertThat(longAfter.staleReads())
+                .as("70 s after the outage: no allowance left")
+                .isEqualTo(1);
     }
 
     @Test
@@ -137,7 +145,9 @@ class CheckerTest {
                         r("app1", 1, 60_000, 60_005)),
                 bound,
                 NO_ENTRIES);
-        assertThat(res.staleReads()).as("only the read 20 s later, with 20 ms of lag around it").isEqualTo(1);
+        assertThat(res.staleReads())
+                .as("only the read 20 s later, with 20 ms of lag around it")
+                .isEqualTo(1);
         assertThat(res.examples()).anyMatch(e -> e.contains("60000"));
         assertThat(res.localBoundP50Ms()).as("20 ms of lag + 500 ms slack").isEqualTo(520);
         assertThat(res.localBoundP99Ms()).as("3 s of lag + 500 ms slack").isEqualTo(3_500);

@@ -24,14 +24,16 @@ class StalenessBoundTest {
         StalenessBound b = StalenessBound.measured(List.of(), List.<long[]>of(new long[] {100_000, 110_000}));
         assertThat(b.at(99_000)).isEqualTo(StalenessBound.SLACK_MS);
         assertThat(b.at(105_000)).isEqualTo(5_000 + StalenessBound.SLACK_MS);
-        assertThat(b.at(121_000)).as("catch-up: as long again as the outage + 2 s").isEqualTo(21_000 + 500);
+        assertThat(b.at(121_000))
+                .as("catch-up: as long again as the outage + 2 s")
+                .isEqualTo(21_000 + 500);
         assertThat(b.at(122_001)).isEqualTo(StalenessBound.SLACK_MS);
     }
 
     @Test
     void worst_largestLagPlusLongestOutage() {
-        StalenessBound b = StalenessBound.measured(
-                SAMPLES, List.of(new long[] {0, 3_000}, new long[] {50_000, 57_000}));
+        StalenessBound b =
+                StalenessBound.measured(SAMPLES, List.of(new long[] {0, 3_000}, new long[] {50_000, 57_000}));
         assertThat(b.worst()).isEqualTo(2_000 + 7_000 + StalenessBound.SLACK_MS);
         assertThat(StalenessBound.fixed(1234).at(5)).isEqualTo(1234);
         assertThat(StalenessBound.fixed(1234).worst()).isEqualTo(1234);

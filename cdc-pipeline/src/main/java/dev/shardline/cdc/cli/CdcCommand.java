@@ -111,7 +111,8 @@ public final class CdcCommand implements Callable<Integer> {
             invalidator = invalidators.create(cfg, cdc, registry);
             if (invalidationLog != null) {
                 if (invalidator == null) {
-                    err.println("cdc - --invalidation-log ignored: cdc.invalidate has no rules, nothing is invalidated");
+                    err.println(
+                            "cdc - --invalidation-log ignored: cdc.invalidate has no rules, nothing is invalidated");
                 } else {
                     invalidator = InvalidationLog.wrap(invalidator, invalidationLog);
                 }
