@@ -199,7 +199,13 @@ public final class ConsistencyRun {
                 sidecar.waitFor(30, TimeUnit.SECONDS);
                 admin.shutdown();
                 // B per read: the lag sampled around it, plus the outage it falls in (StalenessBound).
-                StalenessBound bound = StalenessBound.measured(sampler.samples(), outages);
+                List<long[]> samples = sampler.samples();
+                StalenessBound bound = StalenessBound.measured(samples, outages);
+                // Kept next to the histories, to see where a read's bound came from: S|time|lag, O|start|end.
+                List<String> lines = new ArrayList<>();
+                samples.forEach(x -> lines.add("S|" + x[0] + "|" + x[1]));
+                outages.forEach(x -> lines.add("O|" + x[0] + "|" + x[1]));
+                Files.write(dir.resolve("bound-samples.log"), lines);
                 List<Path> all = new ArrayList<>(histories);
                 all.add(sidecarHistory());
                 return Checker.check(HistoryLog.readAll(all), bound, entries).withExamples(examples);
