@@ -98,8 +98,7 @@ public final class AppInstance {
                                 long t0 = System.currentTimeMillis();
                                 try {
                                     long v = read(cache, ds, key);
-                                    log.read(
-                                            instance, key.tenant() + ":" + key.id(), v, t0, System.currentTimeMillis());
+                                    log.read(instance, historyKey(key), v, t0, System.currentTimeMillis());
                                 } catch (RuntimeException e) {
                                     errors.incrementAndGet();
                                 }
@@ -113,7 +112,7 @@ public final class AppInstance {
                         try {
                             while (System.currentTimeMillis() < until) {
                                 CacheKey key = randomKey(tenants, ids);
-                                String k = key.tenant() + ":" + key.id();
+                                String k = historyKey(key);
                                 try {
                                     long t0 = System.currentTimeMillis();
                                     Change ch = change(ds, key);
@@ -239,6 +238,11 @@ public final class AppInstance {
             rs.next();
             return SourcePosition.parseLsn(rs.getString(1));
         }
+    }
+
+    /** The key as the history names it, the same as the sidecar's invalidation log: namespace:tenant:id. */
+    static String historyKey(CacheKey key) {
+        return key.namespace() + ":" + key.tenant() + ":" + key.id();
     }
 
     static CacheKey randomKey(int tenants, int ids) {

@@ -21,9 +21,11 @@ import org.redisson.client.codec.ByteArrayCodec;
  * The checks over a recorded history. Every change of a key takes the key's next sequence number
  * (an upsert stores it as the value, a delete removes the row), so a read's value says which
  * change it saw; "no row" is explained by any delete that began before the read ended. (b) No
- * read sees a state older than a change acknowledged more than {@code boundMs} before the read
- * began; (c) an instance that changed a key reads that change or a newer one afterwards; and (a),
- * over the final state, every cached value equals its row.
+ * read sees a state older than a change acknowledged more than B ms before the read began, B the
+ * {@link StalenessBound} in force around that read; (c) an instance that changed a key reads that
+ * change or a newer one afterwards; and (a), over the final state, every cached value equals its
+ * row. Invalidations (kind V) are counted, the sidecar's ({@code sidecar@<shard>}) apart from the
+ * instances'.
  */
 public final class Checker {
     /** What a run found; {@link #print} writes it in the bench's "name value" form. */
@@ -34,7 +36,10 @@ public final class Checker {
             int deletes,
             int invalidations,
             int invalidationsFailed,
+            int sidecarInvalidations,
             long boundMs,
+            long localBoundP50Ms,
+            long localBoundP99Ms,
             int staleReads,
             int readYourWritesViolations,
             int staleEntries,
@@ -49,7 +54,10 @@ public final class Checker {
                             "consistency.deletes " + deletes,
                             "consistency.app_invalidations " + invalidations,
                             "consistency.app_invalidations_failed " + invalidationsFailed,
+                            "consistency.sidecar_invalidations " + sidecarInvalidations,
                             "consistency.cdc_lag_bound_ms " + boundMs,
+                            "consistency.local_bound_p50_ms " + localBoundP50Ms,
+                            "consistency.local_bound_p99_ms " + localBoundP99Ms,
                             "consistency.stale_reads " + staleReads,
                             "consistency.ryw_violations " + readYourWritesViolations,
                             "consistency.cached_entries_after_quiesce " + cachedEntries,
@@ -68,7 +76,10 @@ public final class Checker {
                     deletes,
                     invalidations,
                     invalidationsFailed,
+                    sidecarInvalidations,
                     boundMs,
+                    localBoundP50Ms,
+                    localBoundP99Ms,
                     staleReads,
                     readYourWritesViolations,
                     staleEntries,
@@ -122,12 +133,22 @@ public final class Checker {
         }
     }
 
+    /** Checks {@code ops} with the same bound {@code boundMs} for every read. */
     public static Result check(List<Op> ops, long boundMs, int[] entries) {
+        return check(ops, StalenessBound.fixed(boundMs), entries);
+    }
+
+    /**
+     * Checks {@code ops}: each read with the bound in force when it began; {@code entries} is
+     * {stale, cached} from {@link #staleEntries}.
+     */
+    public static Result check(List<Op> ops, StalenessBound bound, int[] entries) {
         Map<String, List<Op>> writesByKey = new HashMap<>();
         List<Op> reads = new ArrayList<>();
         int deletes = 0;
         int invalidations = 0;
         int invalidationsFailed = 0;
+        int sidecarInvalidations = 0;
         for (Op o : ops) {
             switch (o.kind()) {
                 case 'W' -> {
@@ -136,8 +157,12 @@ public final class Checker {
                 }
                 case 'R' -> reads.add(o);
                 case 'V' -> {
-                    invalidations++;
-                    if (o.op() == 'F') invalidationsFailed++;
+                    if (o.bySidecar()) {
+                        sidecarInvalidations++;
+                    } else {
+                        invalidations++;
+                        if (o.op() == 'F') invalidationsFailed++;
+                    }
                 }
                 default -> throw new IllegalArgumentException("unknown operation kind in the history: " + o);
             }
@@ -147,17 +172,22 @@ public final class Checker {
         int stale = 0;
         int ryw = 0;
         List<String> examples = new ArrayList<>();
+        long[] local = new long[reads.size()];
+        int n = 0;
         for (Op r : reads) {
+            long b = bound.at(r.startMs());
+            local[n++] = b;
             KeyHistory h = keys.get(r.key());
             if (h == null) continue;
             // Strictly before: the clocks have millisecond resolution, and a read logged in the same
             // millisecond as the acknowledgement may have begun before it.
-            long mustSeeAny = h.all.maxBefore(r.startMs() - boundMs);
+            long mustSeeAny = h.all.maxBefore(r.startMs() - b);
             Timeline own = h.byInstance.get(r.instance());
             long mustSeeOwn = own == null ? 0 : own.maxBefore(r.startMs());
             if (!explains(h, r, mustSeeAny)) {
                 stale++;
-                if (examples.size() < 10) examples.add("stale read " + r + " older than change " + mustSeeAny);
+                if (examples.size() < 10)
+                    examples.add("stale read " + r + " older than change " + mustSeeAny + " (bound " + b + " ms)");
             }
             if (!explains(h, r, mustSeeOwn)) {
                 ryw++;
@@ -165,6 +195,7 @@ public final class Checker {
             }
         }
         int writes = writesByKey.values().stream().mapToInt(List::size).sum();
+        Arrays.sort(local);
         return new Result(
                 ops.size(),
                 reads.size(),
@@ -172,12 +203,22 @@ public final class Checker {
                 deletes,
                 invalidations,
                 invalidationsFailed,
-                boundMs,
+                sidecarInvalidations,
+                bound.worst(),
+                percentile(local, 0.50),
+                percentile(local, 0.99),
                 stale,
                 ryw,
                 entries[0],
                 entries[1],
                 List.copyOf(examples));
+    }
+
+    /** Returns the {@code q} quantile of ascending {@code sorted} (nearest rank); 0 when empty. */
+    private static long percentile(long[] sorted, double q) {
+        if (sorted.length == 0) return 0;
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length, rank) - 1)];
     }
 
     /** Returns true if read {@code r} saw change {@code seq} or a newer one. */

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.redisson.api.RedissonClient;
 
 /**
@@ -45,9 +44,9 @@ public final class ConsistencyRun {
     private final int instances;
     private final List<String> log = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
-    private final AtomicLong maxLagMs = new AtomicLong();
     private volatile long sidecarDownSince;
-    private final AtomicLong longestSidecarOutageMs = new AtomicLong();
+    /** Intervals {start, end} in which invalidations could not reach the cache (Redis or the sidecar down). */
+    private final List<long[]> outages = new ArrayList<>();
 
     public ConsistencyRun(Path dir, Duration length, int instances) {
         this.dir = dir;
@@ -164,44 +163,55 @@ public final class ConsistencyRun {
                         dir.resolve("app-" + i + ".log").toFile()));
             }
             awaitReady(apps);
-            Thread sampler = new Thread(() -> sampleLag(httpPort), "lag-sampler");
-            sampler.setDaemon(true);
-            sampler.start();
-            RedissonClient admin = AppInstance.client(redis.address());
-            long t0 = System.currentTimeMillis();
-            sidecar = faults(t0, runMs, admin, redis, replica, slowPrimary, slowReplica, sidecar, yaml, httpPort);
-            for (Process p : apps) {
-                if (!p.waitFor(runMs + 120_000, TimeUnit.MILLISECONDS)) p.destroyForcibly();
-            }
-            // Quiescence: writers stopped; wait for the sidecar to apply everything, then compare.
-            List<String> examples = new ArrayList<>();
-            int[] entries;
-            long quietDeadline = System.currentTimeMillis() + 30_000;
-            Map<String, Connection> connections = new HashMap<>();
+            LagSampler sampler =
+                    new LagSampler(httpPort, List.of(replica, pg.replicas(1).get(0)), () -> sidecarDownSince != 0);
             try {
-                for (Map.Entry<String, PgNode> e : primaries.entrySet())
-                    connections.put(e.getKey(), e.getValue().connect());
-                do {
-                    examples.clear();
-                    Thread.sleep(500);
-                    entries = Checker.staleEntries(
-                            admin, tenant -> connections.get(shardOfTenant.get(tenant)), "cons", examples);
-                } while (entries[0] > 0 && System.currentTimeMillis() < quietDeadline);
-            } finally {
-                for (Connection c : connections.values()) c.close();
-            }
-            for (int i = 0; i < instances; i++) {
-                if (!Files.exists(histories.get(i)) || Files.size(histories.get(i)) == 0) {
-                    throw new IllegalStateException(
-                            "instance app" + i + " recorded nothing; see " + dir.resolve("app-" + i + ".log"));
+                RedissonClient admin = AppInstance.client(redis.address());
+                long t0 = System.currentTimeMillis();
+                sidecar = faults(t0, runMs, admin, redis, replica, slowPrimary, slowReplica, sidecar, yaml, httpPort);
+                for (Process p : apps) {
+                    if (!p.waitFor(runMs + 120_000, TimeUnit.MILLISECONDS)) p.destroyForcibly();
                 }
+                // Quiescence: writers stopped; wait for the sidecar to apply everything, then compare.
+                List<String> examples = new ArrayList<>();
+                int[] entries;
+                long quietDeadline = System.currentTimeMillis() + 30_000;
+                Map<String, Connection> connections = new HashMap<>();
+                try {
+                    for (Map.Entry<String, PgNode> e : primaries.entrySet())
+                        connections.put(e.getKey(), e.getValue().connect());
+                    do {
+                        examples.clear();
+                        Thread.sleep(500);
+                        entries = Checker.staleEntries(
+                                admin, tenant -> connections.get(shardOfTenant.get(tenant)), "cons", examples);
+                    } while (entries[0] > 0 && System.currentTimeMillis() < quietDeadline);
+                } finally {
+                    for (Connection c : connections.values()) c.close();
+                }
+                for (int i = 0; i < instances; i++) {
+                    if (!Files.exists(histories.get(i)) || Files.size(histories.get(i)) == 0) {
+                        throw new IllegalStateException(
+                                "instance app" + i + " recorded nothing; see " + dir.resolve("app-" + i + ".log"));
+                    }
+                }
+                sidecar.destroy();
+                sidecar.waitFor(30, TimeUnit.SECONDS);
+                admin.shutdown();
+                // B per read: the lag sampled around it, plus the outage it falls in (StalenessBound).
+                List<long[]> samples = sampler.samples();
+                StalenessBound bound = StalenessBound.measured(samples, outages);
+                // Kept next to the histories, to see where a read's bound came from: S|time|lag, O|start|end.
+                List<String> lines = new ArrayList<>();
+                samples.forEach(x -> lines.add("S|" + x[0] + "|" + x[1]));
+                outages.forEach(x -> lines.add("O|" + x[0] + "|" + x[1]));
+                Files.write(dir.resolve("bound-samples.log"), lines);
+                List<Path> all = new ArrayList<>(histories);
+                all.add(sidecarHistory());
+                return Checker.check(HistoryLog.readAll(all), bound, entries).withExamples(examples);
+            } finally {
+                sampler.close();
             }
-            sidecar.destroy();
-            sidecar.waitFor(30, TimeUnit.SECONDS);
-            admin.shutdown();
-            // B: the largest CDC lag the sidecar reported, plus its longest outage, plus two sample periods.
-            long bound = maxLagMs.get() + longestSidecarOutageMs.get() + 500;
-            return Checker.check(HistoryLog.readAll(histories), bound, entries).withExamples(examples);
         }
     }
 
@@ -223,8 +233,15 @@ public final class ConsistencyRun {
                 runMs * 10 / 100,
                 "every version key evicted",
                 () -> log.add("  evicted " + admin.getKeys().deleteByPattern("cons:*:v")));
-        at(t0, runMs * 14 / 100, "redis kill", redis::kill);
-        at(t0, runMs * 19 / 100, "redis restart", redis::restart);
+        long[] redisDown = new long[1];
+        at(t0, runMs * 14 / 100, "redis kill", () -> {
+            redisDown[0] = System.currentTimeMillis();
+            redis.kill();
+        });
+        at(t0, runMs * 19 / 100, "redis restart", () -> {
+            redis.restart();
+            outages.add(new long[] {redisDown[0], System.currentTimeMillis()});
+        });
         at(
                 t0,
                 runMs * 24 / 100,
@@ -236,17 +253,22 @@ public final class ConsistencyRun {
                 "every version key evicted",
                 () -> log.add("  evicted " + admin.getKeys().deleteByPattern("cons:*:v")));
         at(t0, runMs * 36 / 100, "delayed shard-0 replica killed", replica::kill);
-        at(t0, runMs * 40 / 100, "redis kill", redis::kill);
+        at(t0, runMs * 40 / 100, "redis kill", () -> {
+            redisDown[0] = System.currentTimeMillis();
+            redis.kill();
+        });
         Process dead = sidecar;
         at(t0, runMs * 42 / 100, "sidecar SIGKILL while Redis is down", () -> {
             sidecarDownSince = System.currentTimeMillis();
             dead.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         });
-        at(t0, runMs * 46 / 100, "redis restart", redis::restart);
+        at(t0, runMs * 46 / 100, "redis restart", () -> {
+            redis.restart();
+            outages.add(new long[] {redisDown[0], System.currentTimeMillis()});
+        });
         Process[] next = new Process[1];
         at(t0, runMs * 48 / 100, "sidecar restart", () -> next[0] = startSidecar(yaml, httpPort));
-        long down = System.currentTimeMillis() - sidecarDownSince;
-        longestSidecarOutageMs.accumulateAndGet(down, Math::max);
+        outages.add(new long[] {sidecarDownSince, System.currentTimeMillis()});
         sidecarDownSince = 0;
         at(t0, runMs * 54 / 100, "shard-1 +" + SLOW_SHARD.toMillis() + " ms", () -> {
             slowPrimary.delay(SLOW_SHARD);
@@ -289,9 +311,20 @@ public final class ConsistencyRun {
         }
     }
 
+    /** The sidecar's applied invalidations, in the history format (appended to across its restarts). */
+    private Path sidecarHistory() {
+        return dir.resolve("history-sidecar.log");
+    }
+
     private Process startSidecar(Path yaml, int httpPort) throws Exception {
         Process p = java(
-                List.of("dev.shardline.cdc.cli.Main", "cdc", "--config", yaml.toString()),
+                List.of(
+                        "dev.shardline.cdc.cli.Main",
+                        "cdc",
+                        "--config",
+                        yaml.toString(),
+                        "--invalidation-log",
+                        sidecarHistory().toString()),
                 dir.resolve("sidecar.log").toFile());
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
@@ -309,31 +342,6 @@ public final class ConsistencyRun {
             Thread.sleep(200);
         }
         throw new IllegalStateException("the sidecar was not ready within 60 s; see " + dir.resolve("sidecar.log"));
-    }
-
-    private void sampleLag(int httpPort) {
-        while (true) {
-            try {
-                Thread.sleep(250);
-                if (sidecarDownSince != 0) continue;
-                HttpResponse<String> r = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
-                                .timeout(Duration.ofSeconds(1))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                r.body()
-                        .lines()
-                        .filter(l -> l.startsWith("shardline_cdc_lag_ms"))
-                        .forEach(l -> {
-                            long v = (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
-                            maxLagMs.accumulateAndGet(v, Math::max);
-                        });
-            } catch (InterruptedException e) {
-                return;
-            } catch (Exception e) {
-                // the sidecar is restarting
-            }
-        }
     }
 
     private static Process java(List<String> args, File logFile) throws IOException {

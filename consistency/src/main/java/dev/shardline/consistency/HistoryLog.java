@@ -12,9 +12,13 @@ import java.util.List;
  * One process's history: every read (value, wall-clock start and end), every acknowledged write
  * (the key's new sequence number, times, the WAL position it is visible from, and whether it
  * inserted, updated or deleted the row) and every invalidation the instance made (position,
- * times, applied or not), one line each, appended to a file the checker reads after the run.
+ * times, applied or not), one line each, appended to a file the checker reads after the run. The
+ * CDC sidecar writes its applied invalidations in the same format ({@code cdc --invalidation-log}).
  */
 public final class HistoryLog implements AutoCloseable {
+    /** The instance name prefix of the sidecar's invalidations ({@code cdc --invalidation-log}). */
+    public static final String SIDECAR = "sidecar@";
+
     /**
      * One recorded operation. {@code kind}: R read, W write, V invalidation. {@code value}: a read's
      * value (-1 for "no row"), a write's sequence number. {@code op}: a write's I, U or D; an
@@ -46,6 +50,11 @@ public final class HistoryLog implements AutoCloseable {
 
         boolean deletes() {
             return kind == 'W' && op == 'D';
+        }
+
+        /** True for an invalidation the CDC sidecar applied (its log names the instance {@code sidecar@<shard>}). */
+        boolean bySidecar() {
+            return kind == 'V' && instance.startsWith(SIDECAR);
         }
     }
 

@@ -22,6 +22,12 @@ class ConsistencyIT {
         assertThat(r.invalidationsFailed())
                 .as("invalidations refused while Redis was down (the faults happened)")
                 .isPositive();
+        assertThat(r.sidecarInvalidations())
+                .as("invalidations the sidecar applied, from its --invalidation-log")
+                .isPositive();
+        assertThat(r.localBoundP50Ms())
+                .as("the median read's bound is the lag around it, not the run's worst case")
+                .isLessThan(r.boundMs());
         assertThat(r.cachedEntries())
                 .as("entries cached after quiescence (the check must look at something)")
                 .isPositive();

@@ -3,6 +3,7 @@ package dev.shardline.cdc.cli;
 import dev.shardline.cdc.CdcConfig;
 import dev.shardline.cdc.CdcPipeline;
 import dev.shardline.cdc.ShardlineCdcException;
+import dev.shardline.cdc.internal.InvalidationLog;
 import dev.shardline.cdc.internal.SidecarCache;
 import dev.shardline.config.ShardlineConfig;
 import dev.shardline.config.ShardlineConfigException;
@@ -41,6 +42,12 @@ public final class CdcCommand implements Callable<Integer> {
             split = ",",
             description = "stream only these shards (e.g. shard-0,shard-1); default: all")
     List<String> shards;
+
+    @Option(
+            names = "--invalidation-log",
+            description = "append every cache invalidation the sidecar applies (shard, key, visible-from LSN,"
+                    + " times) to this file, flushed per batch; for consistency checkers (default: off, no cost)")
+    Path invalidationLog;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -102,6 +109,14 @@ public final class CdcCommand implements Callable<Integer> {
             if (shards != null) b.shards(shards);
             extraSinks.forEach(b::sink);
             invalidator = invalidators.create(cfg, cdc, registry);
+            if (invalidationLog != null) {
+                if (invalidator == null) {
+                    err.println(
+                            "cdc - --invalidation-log ignored: cdc.invalidate has no rules, nothing is invalidated");
+                } else {
+                    invalidator = InvalidationLog.wrap(invalidator, invalidationLog);
+                }
+            }
             if (invalidator != null) b.invalidator(invalidator);
             pipeline = b.build();
             pipeline.start();
