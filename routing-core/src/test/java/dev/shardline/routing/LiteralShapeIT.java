@@ -104,6 +104,38 @@ class LiteralShapeIT {
                     .isInstanceOf(CrossTenantException.class)
                     .hasMessageContaining("lit-1")
                     .hasMessageContaining("lit-2");
+            // A text naming one tenant twice shares its shape with one naming two: each is judged by its own values,
+            // so a two-tenant text is refused or touches at most one tenant's rows, never both.
+            s.executeUpdate(
+                    "INSERT INTO orders (tenant_id, id, amount) VALUES ('lit-7', 7001, 1) ON CONFLICT DO NOTHING");
+            s.executeUpdate(
+                    "INSERT INTO orders (tenant_id, id, amount) VALUES ('lit-8', 7002, 1) ON CONFLICT DO NOTHING");
+            s.executeQuery("SELECT tenant_id FROM orders WHERE tenant_id = 'lit-7' AND tenant_id = 'lit-7'")
+                    .close();
+            for (String twoTenants : new String[] {
+                "SELECT tenant_id FROM orders WHERE tenant_id = 'lit-7' AND tenant_id = 'lit-8'",
+                "SELECT tenant_id FROM orders WHERE tenant_id IN ('lit-7', 'lit-8') AND id > 0"
+            }) {
+                java.util.Set<String> seen = new java.util.HashSet<>();
+                try (ResultSet rs = s.executeQuery(twoTenants)) {
+                    while (rs.next()) seen.add(rs.getString(1));
+                } catch (SQLException e) {
+                    assertThat(e.getSQLState()).as(twoTenants).isIn("SL001", "SL004");
+                }
+                assertThat(seen).as(twoTenants).hasSizeLessThanOrEqualTo(1);
+            }
+            try {
+                s.executeUpdate("UPDATE orders SET status = 'x' WHERE tenant_id IN ('lit-7', 'lit-8') AND id > 0");
+            } catch (SQLException e) {
+                assertThat(e.getSQLState()).isIn("SL001", "SL004");
+            }
+            java.util.Set<String> updated = new java.util.HashSet<>();
+            for (int shard = 0; shard < 2; shard++) {
+                updated.addAll(RoutingFixture.direct(
+                        cluster.primary(shard),
+                        "SELECT tenant_id FROM orders WHERE tenant_id IN ('lit-7', 'lit-8') AND status = 'x'"));
+            }
+            assertThat(updated).as("tenants whose rows one statement updated").hasSizeLessThanOrEqualTo(1);
             assertThatThrownBy(() ->
                             s.executeUpdate("DELETE FROM orders WHERE tenant_id = 'lit-3' OR tenant_id = 'lit-4'"))
                     .isInstanceOf(SQLException.class)
