@@ -213,9 +213,8 @@ final class Router {
     private java.util.Set<TenantType> tenantTypes(Analysis a) throws SQLException {
         if (a.shardedTables().isEmpty()) return java.util.Set.of();
         // Nearly every schema has one tenant type: then no per-statement work (batches route every row).
-        java.util.Set<TenantType> schema = schemaTenantTypes();
-        if (schema.size() == 1) return schema;
         ShardCatalog cat = analyzer.catalog();
+        if (cat.tenantTypes().size() == 1) return cat.tenantTypes();
         java.util.Set<TenantType> out = java.util.EnumSet.noneOf(TenantType.class);
         for (String table : a.shardedTables()) {
             ShardCatalog.Table t = cat.table(table);
@@ -248,31 +247,10 @@ final class Router {
      */
     String canonicalContext(Object context) throws SQLException {
         try {
-            return canonical(schemaTenantTypes(), context);
+            return canonical(analyzer.catalog().tenantTypes(), context);
         } catch (IllegalArgumentException e) {
             throw new InvalidTenantValueException("tenant context: " + e.getMessage());
         }
-    }
-
-    /** The tenant type families of one catalog version. */
-    private record SchemaTypes(ShardCatalog catalog, java.util.Set<TenantType> types) {}
-
-    private volatile SchemaTypes schemaTypes;
-
-    /** The type families of every sharded table's tenant column, recomputed when the catalog is reloaded (after DDL). */
-    private java.util.Set<TenantType> schemaTenantTypes() throws SQLException {
-        ShardCatalog cat = analyzer.catalog();
-        SchemaTypes known = schemaTypes;
-        if (known == null || known.catalog() != cat) {
-            java.util.Set<TenantType> types = java.util.EnumSet.noneOf(TenantType.class);
-            for (String table : analyzer.rules().tenantColumns().keySet()) {
-                ShardCatalog.Table t = cat.table(table);
-                if (t != null) types.add(t.family());
-            }
-            known = new SchemaTypes(cat, java.util.Collections.unmodifiableSet(types));
-            schemaTypes = known;
-        }
-        return known.types();
     }
 
     /** Builds the human explanation of a route for explain(). */

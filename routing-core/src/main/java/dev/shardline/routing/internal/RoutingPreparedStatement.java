@@ -25,12 +25,10 @@ final class RoutingPreparedStatement extends ParameterRecorder {
     /** The last batch ran on several shards: its generated keys are split over their statements. */
     private boolean keysSpanShards;
 
-    private PreparedStatement guardedPs;
-    private Connection guardedConn;
-    private String guardedText;
-    private PreparedStatement carryingPs;
-    private Connection carryingConn;
-    private String carryingText;
+    /** The physical statement of the tenant-restricted text; it differs per tenant, so the last one is kept. */
+    private final KeptStatement guarded = new KeptStatement();
+    /** The physical statement "set the tenant; run this statement"; settings are applied per use. */
+    private final KeptStatement carrying = new KeptStatement();
 
     RoutingPreparedStatement(RoutingConnection conn, String sql, Analysis analysis, StatementShape shape) {
         super(conn, shape);
@@ -52,21 +50,19 @@ final class RoutingPreparedStatement extends ParameterRecorder {
 
     /** A physical statement for tenant-restricted SQL; its text differs per tenant, so the last one is kept. */
     private PreparedStatement guarded(Connection c, String text) throws SQLException {
-        if (guardedPs != null && guardedConn == c && text.equals(guardedText) && !guardedPs.isClosed())
-            return guardedPs;
-        if (guardedPs != null) guardedPs.close();
-        guardedPs = shape.prepare(c, text);
-        settings.applyTo(guardedPs);
-        guardedConn = c;
-        guardedText = text;
-        last = guardedPs;
-        return guardedPs;
+        PreparedStatement ps = guarded.get(c, text, (conn, t) -> {
+            PreparedStatement p = shape.prepare(conn, t);
+            settings.applyTo(p);
+            return p;
+        });
+        last = ps;
+        return ps;
     }
 
     @Override
     public void close() throws SQLException {
-        if (guardedPs != null) guardedPs.close();
-        if (carryingPs != null) carryingPs.close();
+        guarded.close();
+        carrying.close();
         super.close();
     }
 
@@ -138,18 +134,12 @@ final class RoutingPreparedStatement extends ParameterRecorder {
         }
     }
 
-    /** The physical statement "set the tenant; run this statement", kept like {@link #guarded}; settings are applied per use. */
     private PreparedStatement carrying(Connection c, String text) throws SQLException {
-        if (carryingPs == null || carryingConn != c || !text.equals(carryingText) || carryingPs.isClosed()) {
-            if (carryingPs != null) carryingPs.close();
-            carryingPs = c.prepareStatement(text);
-            carryingConn = c;
-            carryingText = text;
-        }
-        carryingPs.setQueryTimeout(settings.queryTimeout);
-        carryingPs.setMaxRows(settings.maxRows);
-        last = carryingPs;
-        return carryingPs;
+        PreparedStatement ps = carrying.get(c, text, Connection::prepareStatement);
+        ps.setQueryTimeout(settings.queryTimeout);
+        ps.setMaxRows(settings.maxRows);
+        last = ps;
+        return ps;
     }
 
     @Override
@@ -317,14 +307,14 @@ final class RoutingPreparedStatement extends ParameterRecorder {
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
         checkOpen();
-        if (last instanceof PreparedStatement ps && last != carryingPs) return ps.getMetaData();
+        if (last instanceof PreparedStatement ps && !carrying.holds(last)) return ps.getMetaData();
         return conn.metadataStatement(sql).getMetaData();
     }
 
     @Override
     public ParameterMetaData getParameterMetaData() throws SQLException {
         checkOpen();
-        if (last instanceof PreparedStatement ps && last != carryingPs) return ps.getParameterMetaData();
+        if (last instanceof PreparedStatement ps && !carrying.holds(last)) return ps.getParameterMetaData();
         return conn.metadataStatement(sql).getParameterMetaData();
     }
 

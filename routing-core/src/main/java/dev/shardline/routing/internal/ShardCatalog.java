@@ -45,6 +45,8 @@ final class ShardCatalog {
     private final Map<String, String> shardedRelations = new HashMap<>();
 
     private final Set<String> safeFunctions = new HashSet<>();
+    /** The type families of every sharded table's tenant column (derived once per catalog version). */
+    private Set<TenantType> tenantTypes = Set.of();
 
     private ShardCatalog() {}
 
@@ -104,6 +106,9 @@ final class ShardCatalog {
                             exact,
                             Set.copyOf(unsafe)));
         }
+        Set<TenantType> families = java.util.EnumSet.noneOf(TenantType.class);
+        for (Table t : cat.tables.values()) families.add(t.family());
+        cat.tenantTypes = java.util.Collections.unmodifiableSet(families);
         // Built-ins only, and only names no other schema redefines (an overload elsewhere could be picked instead).
         try (Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(
@@ -121,6 +126,11 @@ final class ShardCatalog {
     /** Returns the sharded table {@code relation} belongs to (itself, or the parent of a partition), or null. */
     String shardedTableOf(String relation) {
         return relation == null ? null : shardedRelations.get(relation);
+    }
+
+    /** The type families of the tenant columns of every sharded table that exists. */
+    Set<TenantType> tenantTypes() {
+        return tenantTypes;
     }
 
     Table table(String name) {

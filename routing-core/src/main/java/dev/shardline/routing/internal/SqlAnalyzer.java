@@ -101,10 +101,6 @@ public final class SqlAnalyzer {
         }
     }
 
-    TableRules rules() {
-        return rules;
-    }
-
     /** Forgets every analysis and the catalog: the schema may have changed. */
     void invalidate() {
         cache.invalidateAll();
@@ -314,13 +310,7 @@ public final class SqlAnalyzer {
             ShardCatalog.Table info = table == null ? null : cat.table(table);
             if (info != null) types.add(info.family());
         }
-        if (types.isEmpty()) {
-            for (String table : rules.tenantColumns().keySet()) {
-                ShardCatalog.Table info = cat.table(table);
-                if (info != null) types.add(info.family());
-            }
-        }
-        TenantType common = TenantType.common(types);
+        TenantType common = TenantType.common(types.isEmpty() ? cat.tenantTypes() : types);
         return common == null ? "" : common.standIn();
     }
 
