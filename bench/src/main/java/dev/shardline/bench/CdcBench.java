@@ -1,6 +1,7 @@
 package dev.shardline.bench;
 
 import dev.shardline.bench.cdc.BenchCache;
+import dev.shardline.bench.cdc.CpuMeter;
 import dev.shardline.bench.cdc.StageTimes;
 import dev.shardline.bench.cdc.StampingSink;
 import dev.shardline.bench.cdc.TimedInvalidator;
@@ -95,14 +96,23 @@ public final class CdcBench {
                     2L * backlog,
                     (System.nanoTime() - t0) / 1e9);
 
+            CpuMeter cpu = new CpuMeter(redis.port());
+            CpuMeter.Sample c0 = cpu.take();
             double rawRate = drain(raw, null, 2L * backlog);
+            CpuMeter.Sample c1 = cpu.take();
             TimedInvalidator timed = new TimedInvalidator(cache);
             StampingSink stamp = new StampingSink();
             double fullRate;
             double[] inv;
             double[] vis;
             try (CdcPipeline p = pipeline(full, timed, stamp)) {
+                CpuMeter.Sample c2 = cpu.take();
                 fullRate = drainRunning(p, stamp, 2L * backlog);
+                CpuMeter.Sample c3 = cpu.take();
+                System.out.println("raw drain:  " + CpuMeter.perChange(c0, c1, 2L * backlog));
+                System.out.println("full drain: " + CpuMeter.perChange(c2, c3, 2L * backlog));
+                System.out.print("raw drain by thread:\n" + CpuMeter.byThread(c0, c1, 2L * backlog));
+                System.out.print("full drain by thread:\n" + CpuMeter.byThread(c2, c3, 2L * backlog));
                 timed.stamping(true);
                 stamp.stamping(true);
                 StageTimes before = StageTimes.take(p.meterRegistry());
@@ -271,7 +281,7 @@ public final class CdcBench {
                 }
                 Thread.sleep(100);
             }
-            Thread.sleep(5_000); // JIT and start-up work settle
+            Thread.sleep(15_000); // JIT and start-up work settle
             long ticks0 = cpuTicks(p.pid());
             java.util.Map<String, Long> threads0 = threadTicks(p.pid());
             long t0 = System.nanoTime();

@@ -7,6 +7,7 @@ import dev.shardline.cache.CacheKey;
 import dev.shardline.cache.RedissonCacheAside;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Collection;
+import java.util.Map;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
@@ -32,6 +33,11 @@ public final class BenchCache implements CacheInvalidator, AutoCloseable {
     @Override
     public void invalidateAll(Collection<CacheKey> keys) {
         cache.invalidateAll(keys);
+    }
+
+    @Override
+    public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+        cache.invalidateCommitted(shard, visibleFrom, streamLsn);
     }
 
     @Override

@@ -30,6 +30,15 @@ public final class TimedInvalidator implements CacheInvalidator {
         for (CacheKey k : keys) doneAt.putIfAbsent(k.tenant() + ":" + k.id(), now);
     }
 
+    /** The sidecar's path: each key visible from its commit position, and the shard's floor raised. */
+    @Override
+    public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+        delegate.invalidateCommitted(shard, visibleFrom, streamLsn);
+        if (!stamping) return;
+        long now = System.nanoTime();
+        for (CacheKey k : visibleFrom.keySet()) doneAt.putIfAbsent(k.tenant() + ":" + k.id(), now);
+    }
+
     public void stamping(boolean on) {
         stamping = on;
     }

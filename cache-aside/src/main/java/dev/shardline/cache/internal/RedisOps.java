@@ -5,7 +5,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.redisson.api.RBatch;
@@ -116,6 +118,16 @@ public final class RedisOps {
         return ok != null && ok == 1L;
     }
 
+    /** The most keys one invalidation script call takes: bounds how long Redis runs one script. */
+    static final int INVALIDATE_CHUNK = 256;
+
+    /** Returns the key's hash tag (its tenant), the part Redis Cluster places by; the key itself without one. */
+    static String hashTag(String key) {
+        int open = key.indexOf('{');
+        int close = open < 0 ? -1 : key.indexOf('}', open + 1);
+        return close > open + 1 ? key.substring(open + 1, close) : key;
+    }
+
     /** One invalidation: the key's slot and the position it is visible from (-1: none known). */
     public record Invalidation(Slot slot, long lsn, String token) {}
 
@@ -136,19 +148,33 @@ public final class RedisOps {
                         List.of(floorKey),
                         args(String.valueOf(floorLsn)));
             }
-            for (Invalidation i : all) {
-                s.evalAsync(
-                        i.slot().value(),
-                        RScript.Mode.READ_WRITE,
-                        Scripts.INVALIDATE,
-                        RScript.ReturnType.INTEGER,
-                        i.slot().keys(),
-                        args(
-                                i.slot().positional(),
-                                String.valueOf(i.lsn()),
-                                i.token(),
-                                String.valueOf(versionPx),
-                                NOT_SEEN));
+            // One script call per tenant (its keys share a hash slot) and chunk, not one per key: per-call
+            // overhead in Redis and Redisson was most of an invalidation's cost.
+            Map<String, List<Invalidation>> byTenant = new LinkedHashMap<>();
+            for (Invalidation i : all)
+                byTenant.computeIfAbsent(hashTag(i.slot().value()), t -> new ArrayList<>())
+                        .add(i);
+            for (List<Invalidation> tenant : byTenant.values()) {
+                for (int from = 0; from < tenant.size(); from += INVALIDATE_CHUNK) {
+                    List<Invalidation> chunk = tenant.subList(from, Math.min(tenant.size(), from + INVALIDATE_CHUNK));
+                    List<Object> keys = new ArrayList<>(chunk.size() * 3);
+                    List<Object> argv = new ArrayList<>(2 + chunk.size() * 3);
+                    argv.add(String.valueOf(versionPx));
+                    argv.add(NOT_SEEN);
+                    for (Invalidation i : chunk) {
+                        keys.addAll(i.slot().keys());
+                        argv.add(i.slot().positional());
+                        argv.add(String.valueOf(i.lsn()));
+                        argv.add(i.token());
+                    }
+                    s.evalAsync(
+                            chunk.get(0).slot().value(),
+                            RScript.Mode.READ_WRITE,
+                            Scripts.INVALIDATE_MANY,
+                            RScript.ReturnType.INTEGER,
+                            keys,
+                            args(argv.toArray()));
+                }
             }
             return batch.execute();
         });

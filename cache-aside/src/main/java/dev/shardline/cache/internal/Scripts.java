@@ -37,19 +37,25 @@ final class Scripts {
             + "return 1";
 
     /**
-     * Deletes the value and gives the version a new token and the later of its position and the
-     * invalidation's (a not-yet-seen commit, ARGV[5], is replaced by the next known position).
-     * ARGV: 1 positional, 2 lsn or -1, 3 token, 4 version px, 5 the not-seen sentinel.
+     * Per key: deletes the value and gives the version a new token and the later of its position and
+     * the invalidation's (a not-yet-seen commit, ARGV[2], is replaced by the next known position).
+     * Many keys go in one call (one per tenant and {@link RedisOps#INVALIDATE_CHUNK} keys): per-call
+     * overhead was most of an invalidation's cost. KEYS: (value, version, floor or version) per key.
+     * ARGV: 1 version px, 2 the not-seen sentinel, then per key: positional, lsn or -1, token.
      */
-    static final String INVALIDATE = ""
-            + "local cur = redis.call('GET', KEYS[2]) "
-            + "local lsn = '0' "
-            + "if cur then lsn = string.match(cur, '^(%d+)') "
-            + "elseif ARGV[1] == '1' then lsn = redis.call('GET', KEYS[3]) or '0' end "
-            + "if ARGV[2] ~= '-1' and (lsn == ARGV[5] or tonumber(ARGV[2]) > tonumber(lsn)) then lsn = ARGV[2] end "
-            + "redis.call('SET', KEYS[2], lsn .. ' ' .. ARGV[3], 'PX', ARGV[4]) "
-            + "redis.call('DEL', KEYS[1]) "
-            + "return 1";
+    static final String INVALIDATE_MANY = ""
+            + "for i = 1, #KEYS, 3 do "
+            + "  local a = i + 2 "
+            + "  local cur = redis.call('GET', KEYS[i + 1]) "
+            + "  local lsn = '0' "
+            + "  if cur then lsn = string.match(cur, '^(%d+)') "
+            + "  elseif ARGV[a] == '1' then lsn = redis.call('GET', KEYS[i + 2]) or '0' end "
+            + "  if ARGV[a + 1] ~= '-1' and (lsn == ARGV[2] or tonumber(ARGV[a + 1]) > tonumber(lsn)) then "
+            + "    lsn = ARGV[a + 1] end "
+            + "  redis.call('SET', KEYS[i + 1], lsn .. ' ' .. ARGV[a + 2], 'PX', ARGV[1]) "
+            + "  redis.call('DEL', KEYS[i]) "
+            + "end "
+            + "return #KEYS / 3";
 
     /**
      * A write-through: stored only when no newer invalidation is recorded (without a position: when

@@ -17,7 +17,7 @@ final class EngineProperties {
         JdbcTarget t = JdbcTarget.parse(shard.primary().jdbcUrl());
         Properties p = new Properties();
         p.setProperty("name", engineName);
-        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("connector.class", PromptPostgresConnector.class.getName());
         p.setProperty("topic.prefix", shard.name());
         p.setProperty("database.hostname", t.host());
         p.setProperty("database.port", String.valueOf(t.port()));
