@@ -98,8 +98,9 @@ public final class CdcBench {
 
             CpuMeter cpu = new CpuMeter(redis.port());
             CpuMeter.Sample c0 = cpu.take();
-            double rawRate = drain(raw, null, 2L * backlog);
-            CpuMeter.Sample c1 = cpu.take();
+            CpuMeter.Sample[] rawEnd = new CpuMeter.Sample[1];
+            double rawRate = rawDrain(raw, new StampingSink(), 2L * backlog, cpu, rawEnd);
+            CpuMeter.Sample c1 = rawEnd[0];
             TimedInvalidator timed = new TimedInvalidator(cache);
             StampingSink stamp = new StampingSink();
             double fullRate;
@@ -186,6 +187,16 @@ public final class CdcBench {
                             + (idBase + from) + " AND " + (idBase + from + 999));
                 }
             }
+        }
+    }
+
+    /** Drains with no sink but the stamp; reads the CPU meter before the pipeline's threads end. */
+    private static double rawDrain(Path yaml, StampingSink stamp, long expected, CpuMeter cpu, CpuMeter.Sample[] end)
+            throws Exception {
+        try (CdcPipeline p = pipeline(yaml, null, stamp)) {
+            double rate = drainRunning(p, stamp, expected);
+            end[0] = cpu.take();
+            return rate;
         }
     }
 
