@@ -36,7 +36,9 @@ final class DropInBench {
     private static final int BULK_ROWS = 100_000;
     private static final int BULK_CHUNK = 10_000;
     private static final int TENANTS = 100;
-    private static final int BULK_WARMUP = 5;
+    // On two cores the C2 compiler competes with the timed inserts for a dozen rounds or more; timed
+    // rounds start after it has settled.
+    private static final int BULK_WARMUP = 15;
     private static final int ORM_ROWS_PER_TENANT = 100;
 
     /** The entity read by id; the tenant column is Hibernate's own {@code @TenantId}. */
