@@ -36,6 +36,9 @@ final class DropInBench {
     private static final int BULK_ROWS = 100_000;
     private static final int BULK_CHUNK = 10_000;
     private static final int TENANTS = 100;
+    // On two cores the C2 compiler competes with the timed inserts for a dozen rounds or more; timed
+    // rounds start after it has settled.
+    private static final int BULK_WARMUP = 15;
     private static final int ORM_ROWS_PER_TENANT = 100;
 
     /** The entity read by id; the tenant column is Hibernate's own {@code @TenantId}. */
@@ -131,24 +134,47 @@ final class DropInBench {
         return new HikariDataSource(c);
     }
 
-    /** Median over rounds of (direct seconds ÷ Shardline seconds) for the same 100k rows; > 1 means Shardline was faster. */
+    /**
+     * Median over rounds of (direct seconds ÷ Shardline seconds) for the same 100k rows; > 1 means
+     * Shardline was faster. Both sides are warmed up first, the side that goes first alternates, and
+     * every timed insert starts on empty tables after a checkpoint and a collection, so that neither
+     * side pays for the other's leftovers; {@code 4 × rounds + 1} rounds.
+     */
     private static double bulk(DataSource direct, DataSource shardline, PgCluster pg, int rounds) throws Exception {
-        insertAll(direct);
-        truncate(direct);
-        insertAll(shardline);
-        pg.executeOnPrimaries("TRUNCATE bulk");
+        for (int w = 0; w < BULK_WARMUP; w++) {
+            insertOnce(direct, pg, true);
+            insertOnce(shardline, pg, false);
+        }
+        int n = 4 * rounds + 1;
         List<Double> ratios = new ArrayList<>();
-        for (int r = 0; r < rounds; r++) {
-            long d = insertAll(direct);
-            truncate(direct);
-            long s = insertAll(shardline);
-            pg.executeOnPrimaries("TRUNCATE bulk");
+        for (int r = 0; r < n; r++) {
+            boolean directFirst = r % 2 == 0;
+            long d;
+            long s;
+            if (directFirst) {
+                d = insertOnce(direct, pg, true);
+                s = insertOnce(shardline, pg, false);
+            } else {
+                s = insertOnce(shardline, pg, false);
+                d = insertOnce(direct, pg, true);
+            }
             ratios.add((double) d / s);
             System.out.printf(
-                    "bulk_insert      round %d: direct %.0f ms, shardline %.0f ms, ratio %.3f%n",
-                    r + 1, d / 1e6, s / 1e6, (double) d / s);
+                    "bulk_insert      round %d (%s first): direct %.0f ms, shardline %.0f ms, ratio %.3f%n",
+                    r + 1, directFirst ? "direct" : "shardline", d / 1e6, s / 1e6, (double) d / s);
         }
         return ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray()[ratios.size() / 2];
+    }
+
+    /** One timed {@link #insertAll}, then the rows are removed again (untimed). */
+    private static long insertOnce(DataSource ds, PgCluster pg, boolean isDirect) throws Exception {
+        // A checkpoint or a collection left over from the previous insert would land in this one's time.
+        pg.executeOnPrimaries("CHECKPOINT");
+        System.gc();
+        long t = insertAll(ds);
+        if (isDirect) truncate(ds);
+        else pg.executeOnPrimaries("TRUNCATE bulk");
+        return t;
     }
 
     private static void truncate(DataSource ds) throws SQLException {

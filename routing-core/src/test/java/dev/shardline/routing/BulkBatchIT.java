@@ -2,6 +2,7 @@ package dev.shardline.routing;
 
 import static dev.shardline.routing.RoutingFixture.direct;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shardline.config.ShardlineConfig;
 import dev.shardline.testkit.PgCluster;
@@ -118,6 +119,147 @@ class BulkBatchIT {
         }
         assertThat(direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id = '" + fine + "'"))
                 .containsExactly("3");
+    }
+
+    @Test
+    void executeBatch_tenantsOfBothShardsInterleaved_eachRowOnItsShardWithItsCount() throws Exception {
+        String a = tenantOn(0, run + "-qia");
+        String b = tenantOn(1, run + "-qib");
+        String[] order = {a, b, b, a, b, a, a, b};
+        int[] counts;
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
+            for (int i = 0; i < order.length; i++) add(ps, order[i], i);
+            counts = ps.executeBatch();
+        }
+        assertThat(counts).hasSize(order.length);
+        for (int n : counts) assertThat(n).isIn(1, Statement.SUCCESS_NO_INFO);
+        assertThat(direct(
+                        cluster.primary(0),
+                        "SELECT string_agg(id::text, ',' ORDER BY id) FROM orders WHERE tenant_id = '" + a + "'"))
+                .containsExactly("0,3,5,6");
+        assertThat(direct(
+                        cluster.primary(1),
+                        "SELECT string_agg(id::text, ',' ORDER BY id) FROM orders WHERE tenant_id = '" + b + "'"))
+                .containsExactly("1,2,4,7");
+        assertThat(direct(cluster.primary(1), "SELECT count(*) FROM orders WHERE tenant_id = '" + a + "'"))
+                .containsExactly("0");
+        assertThat(direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id = '" + b + "'"))
+                .containsExactly("0");
+    }
+
+    @Test
+    void executeBatch_nullTenantAfterRoutedRowsOfSameStatement_refusedAndNothingWritten() throws Exception {
+        String a = tenantOn(0, run + "-qna");
+        String b = tenantOn(1, run + "-qnb");
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
+            add(ps, a, 1);
+            add(ps, b, 1);
+            add(ps, a, 2);
+            ps.setNull(1, java.sql.Types.VARCHAR);
+            ps.setLong(2, 3);
+            ps.setInt(3, 1);
+            ps.addBatch();
+            assertThatThrownBy(ps::executeBatch).isInstanceOf(InvalidTenantValueException.class);
+        }
+        assertNoRows(a, b);
+    }
+
+    @Test
+    void executeBatch_rowOfAnotherTenantInsideTenantContext_refusedAndNothingWritten() throws Exception {
+        String a = tenantOn(0, run + "-qca");
+        String b = tenantOn(1, run + "-qcb");
+        Tenants.run(a, () -> {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps =
+                            c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
+                add(ps, a, 1);
+                add(ps, a, 2);
+                add(ps, b, 3);
+                assertThatThrownBy(ps::executeBatch)
+                        .isInstanceOf(CrossShardException.class)
+                        .extracting(e -> ((java.sql.SQLException) e).getSQLState())
+                        .isEqualTo(SqlStates.TENANT_MISMATCH);
+                // The context tenant's own rows still go through once the stray row is gone.
+                add(ps, a, 4);
+                assertSucceeded(ps.executeBatch(), 1);
+            }
+        });
+        assertThat(direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id = '" + a + "'"))
+                .containsExactly("1");
+        assertThat(direct(cluster.primary(1), "SELECT count(*) FROM orders WHERE tenant_id = '" + b + "'"))
+                .containsExactly("0");
+    }
+
+    @Test
+    void executeBatch_tenantsOfBothShardsInTransaction_refusedAndNothingWritten() throws Exception {
+        String a = tenantOn(0, run + "-qta");
+        String b = tenantOn(1, run + "-qtb");
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
+                for (long id = 1; id <= 3; id++) add(ps, a, id);
+                add(ps, b, 1);
+                assertThatThrownBy(ps::executeBatch)
+                        .isInstanceOf(CrossShardException.class)
+                        .extracting(e -> ((java.sql.SQLException) e).getSQLState())
+                        .isEqualTo(SqlStates.CROSS_SHARD_TRANSACTION);
+            }
+            c.rollback();
+        }
+        assertNoRows(a, b);
+    }
+
+    @Test
+    void executeBatch_rowFailsToBindOnOneShard_nothingWrittenAndNoRowLeftForTheNextBatch() throws Exception {
+        String a = tenantOn(0, run + "-qba");
+        String b = tenantOn(1, run + "-qbb");
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps =
+                        c.prepareStatement("INSERT INTO orders (tenant_id, id, amount) VALUES (?, ?, ?)")) {
+            for (long id = 1; id <= 3; id++) add(ps, a, id);
+            for (long id = 1; id <= 2; id++) add(ps, b, id);
+            // pgJDBC cannot bind an arbitrary object; the failure comes while the shard's batch is filled.
+            ps.setString(1, b);
+            ps.setLong(2, 3);
+            ps.setObject(3, new Object());
+            ps.addBatch();
+            assertThatThrownBy(ps::executeBatch)
+                    .isInstanceOf(java.sql.SQLException.class)
+                    .isNotInstanceOf(BatchUpdateException.class);
+            assertNoRows(a, b);
+            // Nothing of the failed batch rides along with the next one, on either shard.
+            add(ps, a, 10);
+            add(ps, b, 10);
+            assertSucceeded(ps.executeBatch(), 2);
+        }
+        assertThat(direct(
+                        cluster.primary(0),
+                        "SELECT string_agg(id::text, ',') FROM orders WHERE tenant_id = '" + a + "'"))
+                .containsExactly("10");
+        assertThat(direct(
+                        cluster.primary(1),
+                        "SELECT string_agg(id::text, ',') FROM orders WHERE tenant_id = '" + b + "'"))
+                .containsExactly("10");
+    }
+
+    private static void assertSucceeded(int[] counts, int rows) {
+        assertThat(counts).hasSize(rows);
+        for (int n : counts) assertThat(n).isIn(1, Statement.SUCCESS_NO_INFO);
+    }
+
+    private void assertNoRows(String... tenants) throws Exception {
+        for (int shard = 0; shard < 2; shard++) {
+            for (String t : tenants) {
+                assertThat(direct(cluster.primary(shard), "SELECT count(*) FROM orders WHERE tenant_id = '" + t + "'"))
+                        .as("rows of %s on shard %d", t, shard)
+                        .containsExactly("0");
+            }
+        }
     }
 
     private static void add(PreparedStatement ps, String tenant, long id) throws Exception {

@@ -13,15 +13,16 @@ final class BatchGroups {
     private BatchGroups() {}
 
     /**
-     * Routes every row of {@code rows}; inside a transaction rows on several shards are refused
+     * Routes every row of {@code rows} (each distinct tenant once when only the tenant value decides
+     * the route, see {@link Router#forBatch}); inside a transaction rows on several shards are refused
      * before anything runs (a batch must not span shards there).
      */
     static Map<Integer, List<Integer>> byShard(
             Engine engine, Analysis a, List<Params> rows, int txShard, boolean inTransaction) throws SQLException {
         Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
-        Object context = Tenants.current();
+        Router.BatchRoutes routes = engine.router().forBatch(a, Tenants.current(), txShard, inTransaction);
         for (int i = 0; i < rows.size(); i++) {
-            Route r = engine.router().route(a, rows.get(i), context, txShard, inTransaction, false);
+            Route r = routes.route(rows.get(i));
             int key = r.target() == Route.Target.ONE ? r.shard() : -1;
             groups.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
         }

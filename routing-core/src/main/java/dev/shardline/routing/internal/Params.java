@@ -15,10 +15,20 @@ final class Params {
         void bind(PreparedStatement ps, int index, Object value, Object extra) throws SQLException;
     }
 
-    private Object[] values = new Object[8];
-    private Object[] extras = new Object[8];
-    private Binder[] binders = new Binder[8];
+    private Object[] values;
+    private Object[] extras;
+    private Binder[] binders;
     private int count;
+
+    Params() {
+        this(8);
+    }
+
+    private Params(int capacity) {
+        values = new Object[capacity];
+        extras = new Object[capacity];
+        binders = new Binder[capacity];
+    }
 
     void set(int index, Binder binder, Object value, Object extra) throws SQLException {
         if (index < 1) throw new SQLException("parameter index must be 1 or more, was " + index, "22023");
@@ -46,9 +56,9 @@ final class Params {
         count = 0;
     }
 
+    /** A copy sized to the bound parameters: a batch keeps one per row, so it allocates nothing more. */
     Params copy() {
-        Params p = new Params();
-        p.grow(Math.max(8, count));
+        Params p = new Params(count);
         System.arraycopy(values, 0, p.values, 0, count);
         System.arraycopy(extras, 0, p.extras, 0, count);
         System.arraycopy(binders, 0, p.binders, 0, count);

@@ -65,6 +65,81 @@ final class Router {
         return r;
     }
 
+    /**
+     * Returns the routes of one batch's rows of {@code a}: equal to {@link #route} with the same
+     * arguments for every row. When the route depends only on one parameter's tenant value (an
+     * {@code INSERT ... VALUES} whose tenant column is one marker, a {@code WHERE tenant_id = ?} with no
+     * other tenant source), each distinct canonical tenant is routed once per batch; every other row,
+     * and any row the full route would refuse (null, unbound, not a tenant value), takes the full route.
+     */
+    BatchRoutes forBatch(Analysis a, Object context, int txShard, boolean inTransaction) throws SQLException {
+        return new BatchRoutes(a, context, txShard, inTransaction);
+    }
+
+    /** Routes the rows of one batch; see {@link #forBatch}. Not thread-safe, like a batch. */
+    final class BatchRoutes {
+        private final Analysis a;
+        private final Object context;
+        private final int txShard;
+        private final boolean inTransaction;
+        /** The parameter (0-based) whose value alone decides the route, or -1. */
+        private final int tenantParam;
+
+        private final java.util.Set<TenantType> types;
+        private final java.util.Map<String, Route> byTenant = new java.util.HashMap<>();
+
+        private BatchRoutes(Analysis a, Object context, int txShard, boolean inTransaction) throws SQLException {
+            this.a = a;
+            this.context = context;
+            this.txShard = txShard;
+            this.inTransaction = inTransaction;
+            this.tenantParam = soleTenantParameter(a);
+            this.types = tenantParam >= 0 ? tenantTypes(a) : null;
+        }
+
+        Route route(Params params) throws SQLException {
+            if (tenantParam < 0) return Router.this.route(a, params, context, txShard, inTransaction, false);
+            String tenant = canonicalOrNull(params.valueAt(tenantParam));
+            Route r = tenant == null ? null : byTenant.get(tenant);
+            if (r != null) {
+                StatementTracing.routed(r, Router.this);
+                return r;
+            }
+            r = Router.this.route(a, params, context, txShard, inTransaction, false);
+            // Kept only when the full route read the value as this tenant (the catalog may have changed meanwhile).
+            if (tenant != null && tenant.equals(r.tenantKey())) byTenant.put(tenant, r);
+            return r;
+        }
+
+        private String canonicalOrNull(Object v) {
+            if (v == null) return null;
+            try {
+                return canonical(types, v);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * The 0-based parameter whose value alone decides {@link #decide}'s outcome for {@code a}, or -1.
+     * That holds when the statement is provably single-tenant as written (no restriction, no
+     * unrestricted or scatter fallback) and every tenant source is that one parameter: then the route is
+     * {@link #keyed} of its canonical value, and the context tenant only adds the mismatch check, which
+     * depends on the same canonical value.
+     */
+    private static int soleTenantParameter(Analysis a) {
+        if (a.kind() != Kind.READ && a.kind() != Kind.WRITE) return -1;
+        if (a.violation() != null || a.keys().isEmpty()) return -1;
+        int index = -1;
+        for (KeyRef k : a.keys()) {
+            if (!k.isParam() || k.context()) return -1;
+            if (index >= 0 && index != k.paramIndex()) return -1;
+            index = k.paramIndex();
+        }
+        return index;
+    }
+
     private Route decide(Analysis a, Params params, Object context, int txShard, boolean inTransaction, boolean scatter)
             throws SQLException {
         String unrestricted = dev.shardline.routing.Tenants.unrestrictedReason();

@@ -209,59 +209,29 @@ final class RoutingPreparedStatement extends ParameterRecorder {
     }
 
     /**
-     * Auto-commit rows on several shards: fills each shard's physical batch here (routing, tenant
-     * setting and statement caches are not thread-safe), then lets {@link ShardBatchWriter} run the
-     * shards in parallel. A part that needs the tenant-restricted text runs at once, as before.
+     * Auto-commit rows on several shards: chooses each shard's connection, tenant setting and physical
+     * statement here (routing, the connections' tenant state and the statement caches are not
+     * thread-safe), then lets {@link ShardBatchWriter} fill and run the shards in parallel. A part that
+     * needs the tenant-restricted text runs at once, as before; such a text pins every row to the
+     * context tenant, so a batch spanning shards does not normally have one.
      */
     private int[] parallel(List<Params> batch, Map<Integer, List<Integer>> groups) throws SQLException {
         List<ShardBatchWriter.Part> parts = new java.util.ArrayList<>();
         int[] counts = new int[batch.size()];
         List<List<Integer>> ranNow = new java.util.ArrayList<>();
-        try {
-            fillAndRunGuarded(batch, groups, parts, ranNow, counts);
-        } catch (SQLException | RuntimeException e) {
-            // Rows already added to a physical statement must not ride along with its next batch.
-            for (ShardBatchWriter.Part p : parts) {
-                try {
-                    p.statement().clearBatch();
-                } catch (SQLException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
-        }
-        if (parts.isEmpty()) return counts;
-        int[] out = ShardBatchWriter.execute(batch.size(), parts);
-        for (List<Integer> rows : ranNow) for (int r : rows) out[r] = counts[r];
-        return out;
-    }
-
-    private void fillAndRunGuarded(
-            List<Params> batch,
-            Map<Integer, List<Integer>> groups,
-            List<ShardBatchWriter.Part> parts,
-            List<List<Integer>> ranNow,
-            int[] counts)
-            throws SQLException {
         for (List<Integer> rows : groups.values()) {
             conn.execute(analysis, batch.get(rows.get(0)), (c, g) -> {
-                if (g != null) {
-                    ranNow.add(rows);
-                    return null;
-                }
-                PreparedStatement ps = on(c);
-                parts.add(new ShardBatchWriter.Part(rows, ps));
-                for (int r : rows) {
-                    batch.get(r).applyTo(ps);
-                    ps.addBatch();
-                }
+                if (g != null) ranNow.add(rows);
+                else parts.add(new ShardBatchWriter.Part(rows, on(c)));
                 return null;
             });
         }
-        if (!ranNow.isEmpty()) {
-            // Guarded parts share one physical statement: run them one after another, as the serial path does.
-            for (List<Integer> rows : ranNow) runGroup(batch, rows, counts);
-        }
+        // Guarded parts share one physical statement: run them one after another, as the serial path does.
+        for (List<Integer> rows : ranNow) runGroup(batch, rows, counts);
+        if (parts.isEmpty()) return counts;
+        int[] out = ShardBatchWriter.execute(batch, parts);
+        for (List<Integer> rows : ranNow) for (int r : rows) out[r] = counts[r];
+        return out;
     }
 
     /** Runs one shard's rows as one physical batch and writes their counts into {@code counts}. */

@@ -7,6 +7,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,10 +20,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pgJDBC batch (so {@code reWriteBatchedInserts} still applies) and commits on its own: if a shard
  * fails, the other shards' rows stay written and a {@link BatchUpdateException} reports every row —
  * the driver's count for rows that ran, {@link Statement#EXECUTE_FAILED} for the failed shard's rows
- * that did not.
+ * that did not. Each part's rows are added to its physical statement by the thread that then runs it
+ * (binding and pgJDBC's per-row copy are most of a large batch's client time); no part runs until
+ * every part is filled, so a failure while filling still runs nothing anywhere.
  */
 final class ShardBatchWriter {
-    /** One shard's part: its rows (indexes into the whole batch) and its filled physical statement. */
+    /** One shard's part: its rows (indexes into the whole batch) and its physical statement, not yet filled. */
     record Part(List<Integer> rows, PreparedStatement statement) {}
 
     private static final AtomicInteger THREADS = new AtomicInteger();
@@ -36,25 +39,37 @@ final class ShardBatchWriter {
     private ShardBatchWriter() {}
 
     /**
-     * Executes every part (the first on the calling thread, the others in parallel) and returns the
-     * counts of all {@code size} rows.
+     * Fills and executes every part (the first on the calling thread, the others in parallel) with the
+     * parameters of {@code batch}, and returns the counts of all its rows.
      *
-     * @throws BatchUpdateException if any part failed, after every part has finished; its update counts
-     *     cover all rows and its cause chain holds the first failure (others are suppressed)
+     * @throws SQLException the first failure while filling (then no part ran and every part's physical
+     *     batch is empty again; failures of other parts are suppressed)
+     * @throws BatchUpdateException if any part failed to execute, after every part has finished; its
+     *     update counts cover all rows and its cause chain holds the first failure (others are suppressed)
      */
-    static int[] execute(int size, List<Part> parts) throws SQLException {
-        int[] counts = new int[size];
+    static int[] execute(List<Params> batch, List<Part> parts) throws SQLException {
+        int[] counts = new int[batch.size()];
         Arrays.fill(counts, Statement.EXECUTE_FAILED);
+        FillGate gate = new FillGate(parts.size());
         List<Future<int[]>> running = new ArrayList<>();
         for (int i = 1; i < parts.size(); i++) {
-            PreparedStatement ps = parts.get(i).statement();
-            running.add(POOL.submit(ps::executeBatch));
+            int index = i;
+            running.add(POOL.submit(() -> fillAndRun(batch, parts.get(index), gate, index)));
         }
         List<SQLException> failures = new ArrayList<>();
-        collect(parts.get(0), () -> parts.get(0).statement().executeBatch(), counts, failures);
+        collect(parts.get(0), () -> fillAndRun(batch, parts.get(0), gate, 0), counts, failures);
         for (int i = 1; i < parts.size(); i++) {
             Future<int[]> f = running.get(i - 1);
             collect(parts.get(i), () -> join(f), counts, failures);
+        }
+        Throwable fillFailure = gate.firstFailure();
+        if (fillFailure != null) {
+            for (Throwable other : gate.failures)
+                if (other != null && other != fillFailure) fillFailure.addSuppressed(other);
+            // Every part has cleared its rows by now: nothing ran, as when a row cannot be bound serially.
+            if (fillFailure instanceof RuntimeException re) throw re;
+            if (fillFailure instanceof Error err) throw err;
+            throw (SQLException) fillFailure;
         }
         if (failures.isEmpty()) return counts;
         SQLException first = failures.get(0);
@@ -69,6 +84,84 @@ final class ShardBatchWriter {
                 first);
         for (int i = 1; i < failures.size(); i++) out.addSuppressed(failures.get(i));
         return throwIt(out);
+    }
+
+    /**
+     * Adds the part's rows to its statement, waits until every part is filled, then executes it — or,
+     * when any part failed to fill, empties its statement and returns null without running.
+     */
+    private static int[] fillAndRun(List<Params> batch, Part part, FillGate gate, int index) throws SQLException {
+        PreparedStatement ps = part.statement();
+        boolean filled = false;
+        try {
+            for (int r : part.rows()) {
+                batch.get(r).applyTo(ps);
+                ps.addBatch();
+            }
+            filled = true;
+        } catch (SQLException | RuntimeException | Error e) {
+            clearQuietly(ps, e);
+            gate.failed(index, e);
+        } finally {
+            gate.arrive();
+        }
+        gate.awaitAll();
+        if (!filled) return null;
+        if (gate.firstFailure() != null) {
+            // Rows added to a physical statement must not ride along with its next batch.
+            clearQuietly(ps, gate.firstFailure());
+            return null;
+        }
+        return ps.executeBatch();
+    }
+
+    private static void clearQuietly(PreparedStatement ps, Throwable cause) {
+        try {
+            ps.clearBatch();
+        } catch (SQLException suppressed) {
+            synchronized (cause) {
+                cause.addSuppressed(suppressed);
+            }
+        }
+    }
+
+    /** Holds every part back until all are filled, and remembers the fill failures by part order. */
+    private static final class FillGate {
+        private final CountDownLatch filled;
+        private final Throwable[] failures;
+
+        FillGate(int parts) {
+            filled = new CountDownLatch(parts);
+            failures = new Throwable[parts];
+        }
+
+        synchronized void failed(int part, Throwable e) {
+            failures[part] = e;
+        }
+
+        void arrive() {
+            filled.countDown();
+        }
+
+        /** Waits for every part's fill; filling is bounded client-side work, so an interrupt is kept for later. */
+        void awaitAll() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    filled.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+
+        /** The first part's fill failure in part order, or null. */
+        synchronized Throwable firstFailure() {
+            for (Throwable t : failures) if (t != null) return t;
+            return null;
+        }
     }
 
     private interface Run {
