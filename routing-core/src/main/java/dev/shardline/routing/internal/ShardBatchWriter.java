@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -54,11 +55,26 @@ final class ShardBatchWriter {
         List<Future<int[]>> running = new ArrayList<>();
         for (int i = 1; i < parts.size(); i++) {
             int index = i;
-            running.add(POOL.submit(() -> fillAndRun(batch, parts.get(index), gate, index)));
+            try {
+                running.add(POOL.submit(() -> fillAndRun(batch, parts.get(index), gate, index)));
+            } catch (RejectedExecutionException | OutOfMemoryError e) {
+                // No thread for this part ("unable to create native thread"): it and the parts after it
+                // never fill, so the gate holds back every part and nothing runs anywhere.
+                SQLException why = new SQLException(
+                        "shardline batch - cannot start a thread to write a shard's part of the batch (" + e
+                                + "); nothing was executed: retry the batch",
+                        "53000",
+                        e);
+                for (int k = i; k < parts.size(); k++) {
+                    gate.failed(k, why);
+                    gate.arrive();
+                }
+                break;
+            }
         }
         List<SQLException> failures = new ArrayList<>();
         collect(parts.get(0), () -> fillAndRun(batch, parts.get(0), gate, 0), counts, failures);
-        for (int i = 1; i < parts.size(); i++) {
+        for (int i = 1; i <= running.size(); i++) {
             Future<int[]> f = running.get(i - 1);
             collect(parts.get(i), () -> join(f), counts, failures);
         }
