@@ -147,6 +147,9 @@ final class AnalyticsSchema {
         tables.put(table, now);
         sink.tableChanged(now);
         sink.conn.commit();
+        // DDL tends to come in runs (add, widen, drop within seconds): after a change, the next batch of
+        // another shape looks again at once, or a DROP right after an ADD waited for a change 2 s later.
+        lastCheck.remove(table);
         LOG.info("cdc sink {} - table {} follows the source ({}): {}", sink.name(), table, shard, done);
         return true;
     }

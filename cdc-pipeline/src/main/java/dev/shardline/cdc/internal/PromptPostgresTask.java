@@ -35,7 +35,10 @@ public final class PromptPostgresTask extends PostgresConnectorTask {
     /** How long the queue may wait for more changes once it holds some: a batch is what arrived meanwhile. */
     static final Duration FILL_WAIT = Duration.ofMillis(1);
 
-    /** An empty poll returns after this long, so the engine can stop the task and commit offsets. */
+    /**
+     * An idle poll returns after this long, so the engine can stop the task and commit offsets, and a
+     * producer's failure surfaces.
+     */
     static final Duration RETURN_CONTROL = Duration.ofMillis(250);
 
     private static final Field QUEUE = field(PostgresConnectorTask.class, "queue");
@@ -48,7 +51,10 @@ public final class PromptPostgresTask extends PostgresConnectorTask {
     public List<SourceRecord> doPoll() throws InterruptedException {
         ChangeEventQueue<DataChangeEvent> queue = queue();
         if (queue == null) return super.doPoll();
-        if (!awaitFirst(queue)) return List.of();
+        awaitFirst(queue);
+        // Polled even when nothing arrived: the queue's poll is where a failed producer's error (a
+        // snapshot query that broke on a concurrent DDL, a lost connection) reaches the engine, which
+        // then stops and is restarted. Returning an empty list instead left such an engine hung.
         return pollRecords(queue);
     }
 

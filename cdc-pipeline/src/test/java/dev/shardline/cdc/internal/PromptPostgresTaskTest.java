@@ -68,6 +68,19 @@ class PromptPostgresTaskTest {
     }
 
     @Test
+    void poll_afterIdleWait_surfacesTheProducersFailure() {
+        // The snapshot or streaming thread failed: nothing will ever be queued, so only the poll after the
+        // idle wait can hand the error to the engine (which then restarts the stream).
+        ChangeEventQueue<DataChangeEvent> queue = queue();
+        PromptPostgresTask.cutFillWait(queue);
+        queue.producerException(new IllegalStateException("snapshot failed: column \"note\" does not exist"));
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            assertThat(PromptPostgresTask.awaitFirst(queue)).isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(queue::poll).hasMessageContaining("snapshot failed");
+        });
+    }
+
+    @Test
     void awaitFirst_interrupted_throws() {
         ChangeEventQueue<DataChangeEvent> queue = queue();
         Thread.currentThread().interrupt();
