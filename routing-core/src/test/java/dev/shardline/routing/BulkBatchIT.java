@@ -117,8 +117,7 @@ class BulkBatchIT {
             assertThat(counts[0]).isEqualTo(Statement.EXECUTE_FAILED);
             assertThat(new int[] {counts[3], counts[4], counts[5]}).containsOnly(1, Statement.SUCCESS_NO_INFO);
         }
-        assertThat(direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id = '" + fine + "'"))
-                .containsExactly("3");
+        assertThat(rows(0, fine)).containsExactly("3");
     }
 
     @Test
@@ -143,10 +142,8 @@ class BulkBatchIT {
                         cluster.primary(1),
                         "SELECT string_agg(id::text, ',' ORDER BY id) FROM orders WHERE tenant_id = '" + b + "'"))
                 .containsExactly("1,2,4,7");
-        assertThat(direct(cluster.primary(1), "SELECT count(*) FROM orders WHERE tenant_id = '" + a + "'"))
-                .containsExactly("0");
-        assertThat(direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id = '" + b + "'"))
-                .containsExactly("0");
+        assertThat(rows(1, a)).containsExactly("0");
+        assertThat(rows(0, b)).containsExactly("0");
     }
 
     @Test
@@ -188,10 +185,8 @@ class BulkBatchIT {
                 assertSucceeded(ps.executeBatch(), 1);
             }
         });
-        assertThat(direct(cluster.primary(0), "SELECT count(*) FROM orders WHERE tenant_id = '" + a + "'"))
-                .containsExactly("1");
-        assertThat(direct(cluster.primary(1), "SELECT count(*) FROM orders WHERE tenant_id = '" + b + "'"))
-                .containsExactly("0");
+        assertThat(rows(0, a)).containsExactly("1");
+        assertThat(rows(1, b)).containsExactly("0");
     }
 
     @Test
@@ -255,11 +250,16 @@ class BulkBatchIT {
     private void assertNoRows(String... tenants) throws Exception {
         for (int shard = 0; shard < 2; shard++) {
             for (String t : tenants) {
-                assertThat(direct(cluster.primary(shard), "SELECT count(*) FROM orders WHERE tenant_id = '" + t + "'"))
+                assertThat(rows(shard, t))
                         .as("rows of %s on shard %d", t, shard)
                         .containsExactly("0");
             }
         }
+    }
+
+    /** The count of {@code tenant}'s rows on {@code shard}, read directly from that shard's primary. */
+    private java.util.List<String> rows(int shard, String tenant) throws Exception {
+        return direct(cluster.primary(shard), "SELECT count(*) FROM orders WHERE tenant_id = '" + tenant + "'");
     }
 
     private static void add(PreparedStatement ps, String tenant, long id) throws Exception {

@@ -26,6 +26,13 @@ public final class KeyFormat {
         return prefix + ':' + part(k.namespace()) + ":{" + part(k.tenant()) + "}:" + part(k.id());
     }
 
+    /** Returns the hash tag of a value key (its tenant part), the part Redis Cluster places keys by. */
+    public static String hashTag(String valueKey) {
+        int open = valueKey.indexOf('{');
+        int close = open < 0 ? -1 : valueKey.indexOf('}', open + 1);
+        return close > open + 1 ? valueKey.substring(open + 1, close) : valueKey;
+    }
+
     public static String version(String valueKey) {
         return valueKey + ":v";
     }

@@ -121,13 +121,6 @@ public final class RedisOps {
     /** The most keys one invalidation script call takes: bounds how long Redis runs one script. */
     static final int INVALIDATE_CHUNK = 256;
 
-    /** Returns the key's hash tag (its tenant), the part Redis Cluster places by; the key itself without one. */
-    static String hashTag(String key) {
-        int open = key.indexOf('{');
-        int close = open < 0 ? -1 : key.indexOf('}', open + 1);
-        return close > open + 1 ? key.substring(open + 1, close) : key;
-    }
-
     /** One invalidation: the key's slot and the position it is visible from (-1: none known). */
     public record Invalidation(Slot slot, long lsn, String token) {}
 
@@ -152,7 +145,7 @@ public final class RedisOps {
             // overhead in Redis and Redisson was most of an invalidation's cost.
             Map<String, List<Invalidation>> byTenant = new LinkedHashMap<>();
             for (Invalidation i : all)
-                byTenant.computeIfAbsent(hashTag(i.slot().value()), t -> new ArrayList<>())
+                byTenant.computeIfAbsent(KeyFormat.hashTag(i.slot().value()), t -> new ArrayList<>())
                         .add(i);
             for (List<Invalidation> tenant : byTenant.values()) {
                 for (int from = 0; from < tenant.size(); from += INVALIDATE_CHUNK) {
