@@ -12,11 +12,17 @@ import jakarta.persistence.Table;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import javax.sql.DataSource;
 import org.hibernate.SessionFactory;
@@ -30,7 +36,9 @@ import org.hibernate.context.spi.CurrentTenantIdentifierResolver;
  * (split per shard, shards written in parallel) versus the same rows into one PostgreSQL directly,
  * and Hibernate {@code find} by id through Shardline versus the same entity on one PostgreSQL. Both
  * sides use pgJDBC with {@code reWriteBatchedInserts=true}; the direct side is a separate database on
- * the first server.
+ * the first server. The find also runs a third way, plain HikariCP to the two shard servers with each
+ * find sent by hand to its tenant's server: Shardline against it is the router's own cost, and it
+ * against one PostgreSQL is what two co-located servers cost before any routing.
  */
 final class DropInBench {
     private static final int BULK_ROWS = 100_000;
@@ -40,6 +48,10 @@ final class DropInBench {
     // rounds start after it has settled.
     private static final int BULK_WARMUP = 15;
     private static final int ORM_ROWS_PER_TENANT = 100;
+    // Hibernate's find path needs ~10 s of calls before C2 has compiled it on both sides.
+    private static final int ORM_WARM_SECONDS = 15;
+    private static final int ORM_ROUNDS = 80;
+    private static final int ORM_SLICE_MILLIS = 300;
 
     /** The entity read by id; the tenant column is Hibernate's own {@code @TenantId}. */
     @Entity(name = "BenchAccount")
@@ -71,13 +83,13 @@ final class DropInBench {
 
     private DropInBench() {}
 
-    /** {@code scripts/bench dropIn [seconds] [rounds]}: only the two-shard figures of {@code scripts/bench routing}. */
+    /** {@code scripts/bench dropIn [rounds]}: only the two-shard figures of {@code scripts/bench routing}. */
     public static void main(String[] args) throws Exception {
-        run(args.length > 0 ? Integer.parseInt(args[0]) : 4, args.length > 1 ? Integer.parseInt(args[1]) : 5);
+        run(args.length > 0 ? Integer.parseInt(args[0]) : 5);
     }
 
     /** Runs both comparisons and prints their RESULT lines. */
-    static void run(int seconds, int rounds) throws Exception {
+    static void run(int rounds) throws Exception {
         try (PgCluster pg = PgCluster.start(2, 0)) {
             String ddl =
                     "CREATE TABLE bulk (tenant_id text NOT NULL, id bigint NOT NULL, payload text NOT NULL, PRIMARY KEY (tenant_id, id));"
@@ -105,7 +117,9 @@ final class DropInBench {
                         Statement s = c.createStatement()) {
                     for (String d : ddl.split(";")) s.execute(d);
                 }
-                Results.print("routing", "bulk_insert.ratio", bulk(direct, shardline, pg, rounds));
+                // DROPIN_ORM_ONLY=1 skips the bulk figure (profiling the find path).
+                if (System.getenv("DROPIN_ORM_ONLY") == null)
+                    Results.print("routing", "bulk_insert.ratio", bulk(direct, shardline, pg, rounds));
                 loadAccounts(direct);
                 loadAccounts(shardline);
                 // The bulk rounds leave millions of dead rows and dirty pages behind; flush them and let
@@ -118,20 +132,123 @@ final class DropInBench {
                     s.execute("CHECKPOINT");
                 }
                 System.gc();
-                try (SessionFactory sfDirect = sessions(direct);
-                        SessionFactory sfShardline = sessions(shardline)) {
-                    double orm = RoutingBench.compare(
-                            "orm_point_read",
-                            direct,
-                            shardline,
-                            1,
-                            seconds,
-                            rounds,
-                            (ds, rnd) -> find(ds == direct ? sfDirect : sfShardline, rnd));
-                    Results.print("routing", "orm_point_read.ratio", orm);
+                // A third side for the decomposition: plain HikariCP to the two shard servers themselves, each
+                // find sent by hand to the server holding its tenant (where Shardline put the rows).
+                Map<String, Integer> shardOf = tenantShards(pg);
+                try (HikariDataSource byHand0 = hikari(pg.primary(0).jdbcUrl());
+                        HikariDataSource byHand1 = hikari(pg.primary(1).jdbcUrl());
+                        SessionFactory sfDirect = sessions(direct);
+                        SessionFactory sfShardline = sessions(shardline);
+                        SessionFactory sfHand0 = sessions(byHand0);
+                        SessionFactory sfHand1 = sessions(byHand1)) {
+                    List<Side> sides = List.of(
+                            new Side("one PostgreSQL", rnd -> find(tenant -> sfDirect, rnd)),
+                            new Side(
+                                    "the two shard servers, routed by hand",
+                                    rnd -> find(tenant -> shardOf.get(tenant) == 0 ? sfHand0 : sfHand1, rnd)),
+                            new Side("Shardline", rnd -> find(tenant -> sfShardline, rnd)));
+                    double[] medians = interleaved(sides, ORM_WARM_SECONDS, ORM_ROUNDS, ORM_SLICE_MILLIS);
+                    Results.print("routing", "orm_point_read.ratio", medians[0]);
+                    // Shardline against a router that costs nothing (the same finds sent by hand to the same two
+                    // servers), and that router against one PostgreSQL: the second is what co-locating two
+                    // shard servers on this machine's two cores costs, before any routing.
+                    Results.print("routing", "orm_point_read.same_servers_ratio", medians[1]);
+                    Results.print("routing", "orm_point_read.hand_routed_ratio", medians[2]);
                 }
             }
         }
+    }
+
+    /** One way of running the find, timed in slices. */
+    private record Side(String name, ThrowingOp op) {}
+
+    private interface ThrowingOp {
+        void run(SplittableRandom rnd) throws Exception;
+    }
+
+    /**
+     * Shardline's single-thread find rate over each baseline's, as the median over {@code rounds} of
+     * per-round ratios; each round runs one {@code sliceMillis} slice of every side back to back, the
+     * order rotating. On this shared 2-core VM the machine's speed drifts by up to 2x over seconds
+     * (4 s rounds saw 57 to 213 µs per find on the same side); slices a few hundred milliseconds apart
+     * see the same machine, so the drift cancels within a round instead of landing on one side.
+     * Returns {Shardline ÷ first side, Shardline ÷ second side, second side ÷ first side}; the last
+     * side must be Shardline.
+     */
+    private static double[] interleaved(List<Side> sides, int warmSeconds, int rounds, int sliceMillis)
+            throws Exception {
+        SplittableRandom rnd = new SplittableRandom(42);
+        int n = sides.size();
+        for (int w = 0; w < warmSeconds; w++) for (Side side : sides) slice(side, 1000 / n, rnd);
+        double[][] rate = new double[n][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < n; k++) {
+                int i = (k + r) % n;
+                rate[i][r] = slice(sides.get(i), sliceMillis, rnd);
+            }
+        }
+        double[] out = new double[n];
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            double meanUs = 0;
+            for (int r = 0; r < rounds; r++) meanUs += 1e6 / rate[i][r] / rounds;
+            line.append(String.format(Locale.ROOT, "%s %.1f µs", sides.get(i).name(), meanUs));
+            line.append(i < n - 1 ? ", " : "");
+        }
+        System.out.printf("orm_point_read   %d rounds of %d ms slices, mean per find: %s%n", rounds, sliceMillis, line);
+        for (int i = 0; i < n - 1; i++) {
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) ratios[r] = rate[n - 1][r] / rate[i][r];
+            out[i] = quantiles("Shardline vs " + sides.get(i).name(), ratios);
+        }
+        double[] baselines = new double[rounds];
+        for (int r = 0; r < rounds; r++) baselines[r] = rate[1][r] / rate[0][r];
+        out[n - 1] = quantiles(sides.get(1).name() + " vs " + sides.get(0).name(), baselines);
+        return out;
+    }
+
+    /** Prints the spread of per-round ratios and returns their median. */
+    private static double quantiles(String what, double[] ratios) {
+        int rounds = ratios.length;
+        Arrays.sort(ratios);
+        System.out.printf(
+                Locale.ROOT,
+                "orm_point_read   %s: round ratios p10 %.3f p25 %.3f median %.3f p75 %.3f p90 %.3f%n",
+                what,
+                ratios[rounds / 10],
+                ratios[rounds / 4],
+                ratios[rounds / 2],
+                ratios[rounds * 3 / 4],
+                ratios[rounds * 9 / 10]);
+        return ratios[rounds / 2];
+    }
+
+    /** Runs {@code side} in this thread for {@code millis}; returns finds per second. */
+    private static double slice(Side side, int millis, SplittableRandom rnd) throws Exception {
+        long t0 = System.nanoTime();
+        long end = t0 + millis * 1_000_000L;
+        long n = 0;
+        long now;
+        do {
+            side.op().run(rnd);
+            n++;
+            now = System.nanoTime();
+        } while (now < end);
+        return n * 1e9 / (now - t0);
+    }
+
+    /** Which shard server holds each tenant's accounts, read from the servers themselves. */
+    private static Map<String, Integer> tenantShards(PgCluster pg) throws SQLException {
+        Map<String, Integer> out = new HashMap<>();
+        for (int s = 0; s < 2; s++) {
+            try (Connection c = DriverManager.getConnection(pg.primary(s).jdbcUrl(), "postgres", "");
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT DISTINCT tenant_id FROM bench_accounts")) {
+                while (rs.next()) out.put(rs.getString(1), s);
+            }
+        }
+        if (out.size() != TENANTS) throw new IllegalStateException("tenants found on the shards: " + out.size());
+        return out;
     }
 
     private static HikariDataSource hikari(String url) {
@@ -236,9 +353,10 @@ final class DropInBench {
         return cfg.buildSessionFactory();
     }
 
-    private static void find(SessionFactory sf, SplittableRandom rnd) {
+    private static void find(java.util.function.Function<String, SessionFactory> sfFor, SplittableRandom rnd) {
         String tenant = "tenant-" + rnd.nextInt(TENANTS);
         long id = 1 + rnd.nextInt(ORM_ROWS_PER_TENANT);
+        SessionFactory sf = sfFor.apply(tenant);
         BenchAccount a = Tenants.call(tenant, () -> sf.fromSession(s -> s.find(BenchAccount.class, id)));
         if (a == null || a.balance != id) throw new IllegalStateException("row missing: " + tenant + "/" + id);
     }

@@ -74,7 +74,7 @@ public final class RoutingBench {
             }
         }
         // Two shards: routing.bulk_insert.ratio and routing.orm_point_read.ratio.
-        DropInBench.run(seconds, rounds);
+        DropInBench.run(rounds);
     }
 
     /**
