@@ -42,6 +42,28 @@ abstract class ConnectionPlumbing implements Connection {
     /** The physical connections this logical connection holds, and the session state replayed on them. */
     abstract HeldConnections held();
 
+    /** Warnings Shardline itself raised on this connection (ahead of the physical connections' own). */
+    private SQLWarning ownWarnings;
+
+    /**
+     * The concurrency a statement gets for {@code requested}: {@code CONCUR_UPDATABLE} becomes
+     * {@code CONCUR_READ_ONLY} with a warning on this connection, as JDBC lets a driver do for a
+     * concurrency it does not support. An updatable result set writes rows through the physical
+     * connection by itself (pgJDBC builds the INSERT/UPDATE), past routing and the isolation check:
+     * it could write another tenant's rows or move a row to another tenant.
+     */
+    final int concurrency(int requested) {
+        if (requested != java.sql.ResultSet.CONCUR_UPDATABLE) return requested;
+        SQLWarning w = new SQLWarning(
+                "shardline - CONCUR_UPDATABLE is not supported, the result set is CONCUR_READ_ONLY: an updatable "
+                        + "result set's row writes would bypass tenant routing and checks; write with UPDATE, INSERT "
+                        + "or DELETE naming the tenant key",
+                "01000");
+        if (ownWarnings == null) ownWarnings = w;
+        else ownWarnings.setNextWarning(w);
+        return java.sql.ResultSet.CONCUR_READ_ONLY;
+    }
+
     // ---- statements ----
 
     @Override
@@ -52,13 +74,13 @@ abstract class ConnectionPlumbing implements Connection {
     @Override
     public Statement createStatement(int type, int concurrency) throws SQLException {
         checkOpen();
-        return new RoutingStatement(logical(), StatementShape.of(type, concurrency, -1));
+        return new RoutingStatement(logical(), StatementShape.of(type, concurrency(concurrency), -1));
     }
 
     @Override
     public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
         checkOpen();
-        return new RoutingStatement(logical(), StatementShape.of(type, concurrency, holdability));
+        return new RoutingStatement(logical(), StatementShape.of(type, concurrency(concurrency), holdability));
     }
 
     @Override
@@ -68,13 +90,13 @@ abstract class ConnectionPlumbing implements Connection {
 
     @Override
     public PreparedStatement prepareStatement(String sql, int type, int concurrency) throws SQLException {
-        return prepare(sql, StatementShape.of(type, concurrency, -1));
+        return prepare(sql, StatementShape.of(type, concurrency(concurrency), -1));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability)
             throws SQLException {
-        return prepare(sql, StatementShape.of(type, concurrency, holdability));
+        return prepare(sql, StatementShape.of(type, concurrency(concurrency), holdability));
     }
 
     @Override
@@ -116,11 +138,21 @@ abstract class ConnectionPlumbing implements Connection {
         return defaultPhysical().nativeSQL(sql);
     }
 
-    /** The warnings the held physical connections collected outside statements, chained; reading does not clear them. */
+    /**
+     * Shardline's own warnings, then those the held physical connections collected outside
+     * statements, chained; reading does not clear them.
+     */
     @Override
     public SQLWarning getWarnings() throws SQLException {
         checkOpen();
         SQLWarning[] first = new SQLWarning[1];
+        if (ownWarnings != null) {
+            // A copy heads the chain: chaining the physical warnings onto our own would keep them after they are
+            // cleared.
+            first[0] = new SQLWarning(ownWarnings.getMessage(), ownWarnings.getSQLState());
+            for (SQLWarning w = ownWarnings.getNextWarning(); w != null; w = w.getNextWarning())
+                first[0].setNextWarning(new SQLWarning(w.getMessage(), w.getSQLState()));
+        }
         held().forEach((id, c) -> {
             SQLWarning w = c.getWarnings();
             if (w == null) return;
@@ -133,6 +165,7 @@ abstract class ConnectionPlumbing implements Connection {
     @Override
     public void clearWarnings() throws SQLException {
         checkOpen();
+        ownWarnings = null;
         held().forEach((id, c) -> c.clearWarnings());
     }
 

@@ -46,6 +46,14 @@ final class LogicalFacade implements InvocationHandler {
         return proxy;
     }
 
+    /** ResultSet methods that write a row through the physical connection (updateXxx, insertRow, ...). */
+    private static boolean isRowWrite(String method) {
+        return method.startsWith("update")
+                || method.equals("insertRow")
+                || method.equals("deleteRow")
+                || method.equals("moveToInsertRow");
+    }
+
     static ResultSet resultSet(ResultSet rs, Connection logical, Statement statement) {
         if (rs == null) return null;
         return (ResultSet) Proxy.newProxyInstance(
@@ -56,7 +64,22 @@ final class LogicalFacade implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-        switch (m.getName()) {
+        String name = m.getName();
+        if (target instanceof ResultSet && isRowWrite(name)) {
+            // Statements are created read-only (ConnectionPlumbing.concurrency); this names the reason even where a
+            // physical result set would still be updatable.
+            throw new java.sql.SQLFeatureNotSupportedException(
+                    "shardline - ResultSet." + name + " is not supported: an updatable result set's row writes "
+                            + "would bypass tenant routing and checks; write with UPDATE, INSERT or DELETE naming "
+                            + "the tenant key",
+                    "0A000");
+        }
+        if (target instanceof DatabaseMetaData
+                && name.equals("supportsResultSetConcurrency")
+                && ((Integer) args[1]) == ResultSet.CONCUR_UPDATABLE) {
+            return false;
+        }
+        switch (name) {
             case "getConnection":
                 if (m.getParameterCount() == 0) return logicalConnection;
                 break;

@@ -313,12 +313,13 @@ final class RoutingConnection extends TransactionalConnection {
 
     @Override
     public CallableStatement prepareCall(String sql, int type, int concurrency) throws SQLException {
-        return LogicalFacade.callable(callTarget(sql).prepareCall(sql, type, concurrency), this);
+        return LogicalFacade.callable(callTarget(sql).prepareCall(sql, type, concurrency(concurrency)), this);
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
-        return LogicalFacade.callable(callTarget(sql).prepareCall(sql, type, concurrency, holdability), this);
+        return LogicalFacade.callable(
+                callTarget(sql).prepareCall(sql, type, concurrency(concurrency), holdability), this);
     }
 
     private Connection callTarget(String sql) throws SQLException {
