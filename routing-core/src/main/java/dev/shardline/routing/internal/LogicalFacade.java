@@ -46,6 +46,29 @@ final class LogicalFacade implements InvocationHandler {
         return proxy;
     }
 
+    /**
+     * The refusal of a large-object method. pgJDBC reads and writes large objects through the
+     * physical connection by oid; a large object lives outside every table, so no tenant owns it and
+     * any tenant could read or overwrite another's by naming its oid (as {@code lo_get} in SQL, which
+     * the isolation check refuses).
+     */
+    static java.sql.SQLFeatureNotSupportedException largeObjects(String method) {
+        return new java.sql.SQLFeatureNotSupportedException(
+                "shardline - " + method + " is not supported: large objects belong to no tenant (any tenant could "
+                        + "read or overwrite one by its oid); store the bytes or text in a bytea or text column",
+                "0A000");
+    }
+
+    /** Whether {@code method} opens a large object (getBlob, getClob, getObject(i, Blob.class), ...). */
+    private static boolean readsLargeObject(String method, Object[] args) {
+        if (method.equals("getBlob") || method.equals("getClob") || method.equals("getNClob")) return true;
+        return method.equals("getObject")
+                && args != null
+                && args.length == 2
+                && args[1] instanceof Class<?> type
+                && (java.sql.Blob.class.isAssignableFrom(type) || java.sql.Clob.class.isAssignableFrom(type));
+    }
+
     /** ResultSet methods that write a row through the physical connection (updateXxx, insertRow, ...). */
     private static boolean isRowWrite(String method) {
         return method.startsWith("update")
@@ -73,6 +96,16 @@ final class LogicalFacade implements InvocationHandler {
                             + "would bypass tenant routing and checks; write with UPDATE, INSERT or DELETE naming "
                             + "the tenant key",
                     "0A000");
+        }
+        if ((target instanceof ResultSet || target instanceof java.sql.CallableStatement)
+                && readsLargeObject(name, args)) {
+            throw largeObjects((target instanceof ResultSet ? "ResultSet." : "CallableStatement.") + name);
+        }
+        if (target instanceof java.sql.CallableStatement
+                && (name.equals("setBlob")
+                        || name.equals("setClob") && args[1] instanceof java.sql.Clob
+                        || name.equals("setNClob") && args[1] instanceof java.sql.NClob)) {
+            throw largeObjects("CallableStatement." + name);
         }
         if (target instanceof DatabaseMetaData
                 && name.equals("supportsResultSetConcurrency")

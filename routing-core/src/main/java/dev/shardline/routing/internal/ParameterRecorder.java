@@ -60,13 +60,8 @@ abstract class ParameterRecorder extends BaseStatement<PreparedStatement> implem
     private static final Params.Binder B34_NCHARACTERSTREAM =
             (ps, i, v, x) -> ps.setNCharacterStream(i, (java.io.Reader) v);
     private static final Params.Binder B35_REF = (ps, i, v, x) -> ps.setRef(i, (java.sql.Ref) v);
-    private static final Params.Binder B36_BLOB = (ps, i, v, x) -> ps.setBlob(i, (java.sql.Blob) v);
-    private static final Params.Binder B37_BLOB = (ps, i, v, x) -> ps.setBlob(i, (java.io.InputStream) v, (Long) x);
-    private static final Params.Binder B38_BLOB = (ps, i, v, x) -> ps.setBlob(i, (java.io.InputStream) v);
-    private static final Params.Binder B39_CLOB = (ps, i, v, x) -> ps.setClob(i, (java.sql.Clob) v);
     private static final Params.Binder B40_CLOB = (ps, i, v, x) -> ps.setClob(i, (java.io.Reader) v, (Long) x);
     private static final Params.Binder B41_CLOB = (ps, i, v, x) -> ps.setClob(i, (java.io.Reader) v);
-    private static final Params.Binder B42_NCLOB = (ps, i, v, x) -> ps.setNClob(i, (java.sql.NClob) v);
     private static final Params.Binder B43_NCLOB = (ps, i, v, x) -> ps.setNClob(i, (java.io.Reader) v, (Long) x);
     private static final Params.Binder B44_NCLOB = (ps, i, v, x) -> ps.setNClob(i, (java.io.Reader) v);
     private static final Params.Binder B45_ARRAY = (ps, i, v, x) -> ps.setArray(i, (java.sql.Array) v);
@@ -182,29 +177,46 @@ abstract class ParameterRecorder extends BaseStatement<PreparedStatement> implem
         bind(parameterIndex, B18_TIMESTAMP, x, cal);
     }
 
+    /** pgJDBC turns a Blob or Clob value, or a BLOB/CLOB target type, into a new large object. */
+    private static void refuseLargeObject(Object x, Integer sqlType) throws SQLException {
+        if (x instanceof java.sql.Blob
+                || x instanceof java.sql.Clob
+                || sqlType != null
+                        && (sqlType == java.sql.Types.BLOB
+                                || sqlType == java.sql.Types.CLOB
+                                || sqlType == java.sql.Types.NCLOB)) {
+            throw LogicalFacade.largeObjects("PreparedStatement.setObject with a large object");
+        }
+    }
+
     @Override
     public void setObject(int parameterIndex, Object x) throws SQLException {
+        refuseLargeObject(x, null);
         bind(parameterIndex, B19_OBJECT, x, null);
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, int targetSqlType) throws SQLException {
+        refuseLargeObject(x, targetSqlType);
         bind(parameterIndex, B20_OBJECT, x, targetSqlType);
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, int targetSqlType, int scaleOrLength) throws SQLException {
+        refuseLargeObject(x, targetSqlType);
         bind(parameterIndex, B21_OBJECT, x, new int[] {targetSqlType, scaleOrLength});
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, java.sql.SQLType targetSqlType) throws SQLException {
+        refuseLargeObject(x, targetSqlType == null ? null : targetSqlType.getVendorTypeNumber());
         bind(parameterIndex, B22_OBJECT, x, targetSqlType);
     }
 
     @Override
     public void setObject(int parameterIndex, Object x, java.sql.SQLType targetSqlType, int scaleOrLength)
             throws SQLException {
+        refuseLargeObject(x, targetSqlType == null ? null : targetSqlType.getVendorTypeNumber());
         bind(parameterIndex, B23_OBJECT, x, new Object[] {targetSqlType, scaleOrLength});
     }
 
@@ -270,22 +282,22 @@ abstract class ParameterRecorder extends BaseStatement<PreparedStatement> implem
 
     @Override
     public void setBlob(int parameterIndex, java.sql.Blob x) throws SQLException {
-        bind(parameterIndex, B36_BLOB, x, null);
+        throw LogicalFacade.largeObjects("PreparedStatement.setBlob");
     }
 
     @Override
     public void setBlob(int parameterIndex, java.io.InputStream x, long length) throws SQLException {
-        bind(parameterIndex, B37_BLOB, x, length);
+        throw LogicalFacade.largeObjects("PreparedStatement.setBlob");
     }
 
     @Override
     public void setBlob(int parameterIndex, java.io.InputStream x) throws SQLException {
-        bind(parameterIndex, B38_BLOB, x, null);
+        throw LogicalFacade.largeObjects("PreparedStatement.setBlob");
     }
 
     @Override
     public void setClob(int parameterIndex, java.sql.Clob x) throws SQLException {
-        bind(parameterIndex, B39_CLOB, x, null);
+        throw LogicalFacade.largeObjects("PreparedStatement.setClob");
     }
 
     @Override
@@ -300,7 +312,7 @@ abstract class ParameterRecorder extends BaseStatement<PreparedStatement> implem
 
     @Override
     public void setNClob(int parameterIndex, java.sql.NClob x) throws SQLException {
-        bind(parameterIndex, B42_NCLOB, x, null);
+        throw LogicalFacade.largeObjects("PreparedStatement.setNClob");
     }
 
     @Override
