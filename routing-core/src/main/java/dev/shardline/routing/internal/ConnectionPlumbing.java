@@ -228,7 +228,7 @@ abstract class ConnectionPlumbing implements Connection {
 
     @Override
     public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-        return anyPhysical().createArrayOf(typeName, elements);
+        return LogicalFacade.array(anyPhysical().createArrayOf(typeName, elements), logical(), null);
     }
 
     @Override

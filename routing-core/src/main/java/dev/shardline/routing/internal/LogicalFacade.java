@@ -77,6 +77,25 @@ final class LogicalFacade implements InvocationHandler {
                 || method.equals("moveToInsertRow");
     }
 
+    /**
+     * An Array whose {@code getResultSet(...)} result sets lead back to the logical connection only:
+     * pgJDBC builds them on a statement of the physical connection, whose {@code getConnection()}
+     * would hand out an unchecked connection to the shard.
+     */
+    static java.sql.Array array(java.sql.Array a, Connection logical, Statement statement) {
+        if (a == null || a instanceof Proxy) return a;
+        return (java.sql.Array) Proxy.newProxyInstance(
+                LogicalFacade.class.getClassLoader(),
+                new Class<?>[] {java.sql.Array.class},
+                new LogicalFacade(a, logical, statement));
+    }
+
+    /** The physical object behind a facade this class made, or {@code o} itself. */
+    static Object physical(Object o) {
+        if (o instanceof Proxy && Proxy.getInvocationHandler(o) instanceof LogicalFacade f) return f.target;
+        return o;
+    }
+
     static ResultSet resultSet(ResultSet rs, Connection logical, Statement statement) {
         if (rs == null) return null;
         return (ResultSet) Proxy.newProxyInstance(
@@ -144,6 +163,9 @@ final class LogicalFacade implements InvocationHandler {
             // Metadata answers are result sets too; they must not lead back to the physical connection either.
             if (out instanceof ResultSet rs && !(out instanceof Proxy))
                 return resultSet(rs, logicalConnection, logicalStatement);
+            // pgJDBC's Array answers getResultSet() with a result set whose statement is a physical one.
+            if (out instanceof java.sql.Array a && !(out instanceof Proxy))
+                return array(a, logicalConnection, logicalStatement);
             return out;
         } catch (InvocationTargetException e) {
             throw e.getCause();

@@ -79,7 +79,8 @@ abstract class ParameterRecorder extends BaseStatement<PreparedStatement> implem
 
     private void bind(int index, Params.Binder binder, Object value, Object extra) throws SQLException {
         checkOpen();
-        params.set(index, binder, value, extra);
+        // An Array this driver handed out is a facade; pgJDBC binds its own PgArray by value (binary when it can).
+        params.set(index, binder, LogicalFacade.physical(value), extra);
     }
 
     @Override
