@@ -22,6 +22,17 @@ class CacheModelTest {
     }
 
     @Test
+    void keyFormat_tenantSpelledAsAnotherTenantsDigest_doesNotShareItsKeys() {
+        KeyFormat f = new KeyFormat("sl");
+        String odd = f.value(CacheKey.of("order", "acme corp", 42));
+        String digest = odd.substring(odd.indexOf('{') + 1, odd.indexOf('}'));
+        assertThat(digest).startsWith("h-");
+        // A tenant whose id is that digest, verbatim, must get keys of its own.
+        assertThat(f.value(CacheKey.of("order", digest, 42))).isNotEqualTo(odd);
+        assertThat(f.value(CacheKey.of("order", "h-", 42))).doesNotContain("{h-}");
+    }
+
+    @Test
     void envelope_roundTrip_andGarbageIsAMiss() {
         byte[] payload = "{\"a\":\"x|y\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Envelope e = Envelope.decode(Envelope.encode(1000, 25, payload));

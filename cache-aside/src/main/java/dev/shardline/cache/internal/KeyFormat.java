@@ -47,7 +47,9 @@ public final class KeyFormat {
     }
 
     static String part(String s) {
-        if (PLAIN.matcher(s).matches()) return s;
+        // A plain part that looks like a digest ("h-...") is hashed too: otherwise a tenant named after the digest of
+        // another tenant's odd id would share that tenant's keys.
+        if (PLAIN.matcher(s).matches() && !s.startsWith("h-")) return s;
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
             return "h-" + HexFormat.of().formatHex(d, 0, 16);
