@@ -11,7 +11,10 @@ import org.redisson.config.Config;
 /**
  * Builds the Redisson client named by the {@code cache.redis} section: either one {@code address}
  * (single server) or a {@code config} file in Redisson's own YAML format, which is how Redis Cluster
- * and Sentinel deployments are described.
+ * and Sentinel deployments are described. With {@code address}, {@code timeout} (default 500 ms)
+ * bounds each Redis call and its connect, and Redisson does not retry: a failing or hung Redis costs
+ * a caller one timeout before the cache falls back to the loader, and then nothing once its breaker
+ * opens. A {@code config} file keeps Redisson's own settings: set {@code retryAttempts: 0} there too.
  *
  * <pre>
  * cache:
@@ -51,9 +54,16 @@ public final class RedisConnections {
                 throw redis.get("address").error("must start with redis:// or rediss://, was '" + address + "'");
             }
             c = new Config();
-            var single = c.useSingleServer().setAddress(address).setTimeout((int) redis.get("timeout")
+            int timeout = (int) redis.get("timeout")
                     .durationOr(java.time.Duration.ofMillis(500))
-                    .toMillis());
+                    .toMillis();
+            // No retries inside Redisson: the cache falls back to the loader and its breaker stops calling a failing
+            // Redis. With Redisson's default retries a hung Redis held each get 8-9 s before the fallback.
+            var single = c.useSingleServer()
+                    .setAddress(address)
+                    .setTimeout(timeout)
+                    .setConnectTimeout(timeout)
+                    .setRetryAttempts(0);
             if (!redis.get("password").isMissing())
                 single.setPassword(redis.get("password").string());
         }

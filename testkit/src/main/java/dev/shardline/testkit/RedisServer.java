@@ -109,6 +109,28 @@ public final class RedisServer implements AutoCloseable {
         awaitPort(false);
     }
 
+    /**
+     * Stops the server process without closing its sockets (SIGSTOP): clients stay connected and get
+     * no answer, as from a hung or overloaded server. Only for the binary backend.
+     *
+     * @throws UnsupportedOperationException with the embedded backend, which runs in this JVM's control only
+     */
+    public synchronized void freeze() {
+        signal("STOP");
+    }
+
+    /** Resumes a server stopped by {@link #freeze()} (SIGCONT). */
+    public synchronized void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String sig) {
+        if (process == null)
+            throw new UnsupportedOperationException(
+                    "freeze/thaw need the redis-server binary backend; " + "this server is " + backendName());
+        Procs.run(List.of("kill", "-" + sig, String.valueOf(process.pid())), 10);
+    }
+
     public synchronized boolean isRunning() {
         return (process != null && process.isAlive()) || (embedded != null && embedded.isActive());
     }
