@@ -34,4 +34,18 @@ public interface CacheInvalidator {
     default void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
         if (!visibleFrom.isEmpty()) invalidateAll(visibleFrom.keySet());
     }
+
+    /**
+     * Invalidates every key of {@code namespace} at once, as a TRUNCATE of its table on
+     * {@code shard} requires: each key with a value or version state in the cache becomes visible
+     * from {@code visibleFrom} (or {@link #COMMIT_NOT_SEEN}), and the shard's floor rises to
+     * {@code streamLsn}, which covers keys without any state. Keys of other shards' tenants in the
+     * namespace are invalidated too (a conservative miss). Returns false when this invalidator cannot
+     * enumerate keys; the caller then says so (those values live until their TTL).
+     *
+     * @throws CacheUnavailableException when Redis did not take it
+     */
+    default boolean invalidateNamespaceCommitted(String shard, String namespace, long visibleFrom, long streamLsn) {
+        return false;
+    }
 }

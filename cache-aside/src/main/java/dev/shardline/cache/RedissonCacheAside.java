@@ -139,6 +139,14 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
         writes.invalidateCommitted(shard, visibleFrom, streamLsn);
     }
 
+    @Override
+    public boolean invalidateNamespaceCommitted(String shard, String namespace, long visibleFrom, long streamLsn) {
+        Objects.requireNonNull(shard, "shard");
+        Objects.requireNonNull(namespace, "namespace");
+        writes.invalidateNamespaceCommitted(shard, namespace, visibleFrom, streamLsn);
+        return true;
+    }
+
     /** Hits served by the near cache in this JVM (0 when it is off). */
     public long nearHits() {
         return core.near() == null ? 0 : core.near().hits();

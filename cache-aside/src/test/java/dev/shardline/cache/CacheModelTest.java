@@ -22,6 +22,17 @@ class CacheModelTest {
     }
 
     @Test
+    void keyFormat_namespaceScan_patternAndValueKeys() {
+        KeyFormat f = new KeyFormat("a*b");
+        assertThat(f.namespacePattern("order")).isEqualTo("a\\*b:order:{*}:*");
+        String v = f.value(CacheKey.of("order", "t", 5));
+        assertThat(KeyFormat.valueKeyOf(v)).isEqualTo(v);
+        assertThat(KeyFormat.valueKeyOf(KeyFormat.version(v))).isEqualTo(v);
+        assertThat(KeyFormat.valueKeyOf(KeyFormat.lock(v))).isNull();
+        assertThat(KeyFormat.valueKeyOf("a*b:floor:shard-0")).isNull();
+    }
+
+    @Test
     void keyFormat_tenantSpelledAsAnotherTenantsDigest_doesNotShareItsKeys() {
         KeyFormat f = new KeyFormat("sl");
         String odd = f.value(CacheKey.of("order", "acme corp", 42));

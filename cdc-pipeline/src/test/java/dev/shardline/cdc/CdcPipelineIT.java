@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardline.cache.CacheConfig;
 import dev.shardline.cache.CacheKey;
 import dev.shardline.cache.RedissonCacheAside;
+import dev.shardline.cache.SourcePosition;
 import dev.shardline.config.ShardlineConfig;
 import dev.shardline.testkit.PgCluster;
 import dev.shardline.testkit.RedisServer;
@@ -115,6 +116,70 @@ class CdcPipelineIT {
                 await().atMost(Duration.ofSeconds(10))
                         .until(() ->
                                 cache.get(shard1, String.class, () -> "gone").equals("gone"));
+            } finally {
+                cache.close();
+                client.shutdown();
+            }
+        } finally {
+            CdcPipeline.cleanup(cfg, cdc);
+        }
+    }
+
+    /**
+     * A TRUNCATE names no rows, so before this the cache sink skipped it and every cached value of
+     * that table was served until its TTL, long after the commit. Now every key of the table's
+     * namespace found in Redis is invalidated at the TRUNCATE's position, so neither a cached value
+     * nor a load that read before the TRUNCATE survives it.
+     */
+    @Test
+    void truncate_cachedKeysOfThatTable_invalidated_olderFillsRefused(PgCluster cluster, @TempDir Path dir)
+            throws Exception {
+        CdcFixture.resetSchema(cluster);
+        CdcFixture.createDatabase(cluster.primary(0), "analytics_truncate");
+        cluster.primary(0)
+                .execute("INSERT INTO orders (tenant_id, id, amount) VALUES (7, 1, 1.00), (7, 2, 1.00), (8, 1, 1.00)");
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(CdcFixture.yaml(
+                cluster,
+                dir,
+                "trunc",
+                "analytics_truncate",
+                "  invalidate:\n    orders: { namespace: order, tenant: tenant_id, id: id }\n"));
+        CdcConfig cdc = CdcConfig.fromYaml(cfg);
+        try (RedisServer redis = RedisServer.start()) {
+            RedissonClient client = RecordingInvalidator.client(redis.address());
+            RedissonCacheAside cache = RedissonCacheAside.create(
+                    "orders", client, CacheConfig.ofDefaults(), new ObjectMapper(), new SimpleMeterRegistry());
+            try (CdcPipeline p =
+                    CdcPipeline.builder(cfg, cdc).invalidator(cache).build()) {
+                p.start();
+                await().atMost(Duration.ofSeconds(30)).until(p::ready);
+                List<CacheKey> keys =
+                        List.of(CacheKey.of("order", 7, 1), CacheKey.of("order", 7, 2), CacheKey.of("order", 8, 1));
+                // One key also carries version state from an earlier change (updated, then cached again).
+                cluster.primary(0).execute("UPDATE orders SET amount = 2.00 WHERE tenant_id = 7 AND id = 2");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> cache.get(keys.get(1), String.class, () -> "after-update")
+                                .equals("after-update"));
+                for (CacheKey k : keys) cache.put(k, "cached");
+                for (CacheKey k : keys)
+                    assertThat(cache.get(k, String.class, () -> "reloaded")).isIn("cached", "after-update");
+                long before;
+                try (Connection c = cluster.primary(0).connect()) {
+                    before = SourcePosition.parseLsn(CdcFixture.rows(c, "SELECT pg_current_wal_lsn()::text")
+                            .get(0));
+                }
+                cluster.primary(0).execute("TRUNCATE orders");
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    for (CacheKey k : keys)
+                        assertThat(cache.get(k, String.class, () -> "reloaded"))
+                                .as(k.toString())
+                                .isEqualTo("reloaded");
+                });
+                // A load that read before the TRUNCATE must not fill after it.
+                for (CacheKey k : keys)
+                    assertThat(cache.put(k, "stale", new SourcePosition("shard-0", before)))
+                            .as(k.toString())
+                            .isFalse();
             } finally {
                 cache.close();
                 client.shutdown();

@@ -33,6 +33,24 @@ public final class KeyFormat {
         return close > open + 1 ? valueKey.substring(open + 1, close) : valueKey;
     }
 
+    /** A SCAN pattern matching every key of {@code namespace} (values, versions and locks). */
+    public String namespacePattern(String namespace) {
+        return prefix.replaceAll("([*?\\[\\]\\\\])", "\\\\$1") + ':' + part(namespace) + ":{*}:*";
+    }
+
+    /**
+     * The value key a scanned key of a namespace belongs to, or null for a lock key: parts never
+     * contain ':', so after the hash tag a value key has none, its version key one ({@code :v}).
+     */
+    public static String valueKeyOf(String scanned) {
+        int tag = scanned.indexOf("}:");
+        if (tag < 0) return null;
+        String rest = scanned.substring(tag + 2);
+        int colon = rest.indexOf(':');
+        if (colon < 0) return scanned;
+        return rest.substring(colon).equals(":v") ? scanned.substring(0, scanned.length() - 2) : null;
+    }
+
     public static String version(String valueKey) {
         return valueKey + ":v";
     }

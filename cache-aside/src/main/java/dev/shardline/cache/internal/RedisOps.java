@@ -173,6 +173,18 @@ public final class RedisOps {
         });
     }
 
+    /** Every key matching {@code pattern}, by SCAN (Redis walks the keyspace in steps; nothing blocks it). */
+    public List<String> scan(String pattern) {
+        return call(() -> {
+            List<String> out = new ArrayList<>();
+            for (String k : redis.getKeys()
+                    .getKeys(org.redisson.api.options.KeysScanOptions.defaults()
+                            .pattern(pattern)
+                            .chunkSize(1000))) out.add(k);
+            return out;
+        });
+    }
+
     /** Returns the values of {@code keys} in order, in one pipelined round trip. */
     public List<byte[]> getAll(List<String> keys) {
         return call(() -> {

@@ -49,6 +49,32 @@ public final class Writes {
         apply(list, ks, core.keys.floor(shard), streamLsn);
     }
 
+    /**
+     * Invalidates every key of {@code namespace} found in Redis (by value or version key) at
+     * {@code lsn}, and raises {@code shard}'s floor to {@code streamLsn} for the keys not found: a
+     * TRUNCATE names no keys. A load that read before it and fills after is refused either way.
+     */
+    public void invalidateNamespaceCommitted(String shard, String namespace, long lsn, long streamLsn) {
+        java.util.Set<String> found = new java.util.LinkedHashSet<>();
+        try {
+            for (String scanned : core.ops.scan(core.keys.namespacePattern(namespace))) {
+                String k = KeyFormat.valueKeyOf(scanned);
+                if (k != null) found.add(k);
+            }
+        } catch (RedisOps.Unavailable u) {
+            core.metrics.redisErrors.increment();
+            throw new CacheUnavailableException(
+                    "cache '" + core.name + "' - keys of namespace '" + namespace + "' not invalidated, Redis is "
+                            + "unavailable (" + u.getMessage() + "); nothing was kept: retry (the CDC sink leaves its "
+                            + "batch unacknowledged)",
+                    u);
+        }
+        List<RedisOps.Invalidation> list = new ArrayList<>(found.size());
+        List<String> ks = new ArrayList<>(found);
+        for (String k : ks) list.add(new RedisOps.Invalidation(core.slot(k, shard), lsn, core.tokens.next()));
+        apply(list, ks, core.keys.floor(shard), streamLsn);
+    }
+
     private void apply(List<RedisOps.Invalidation> list, List<String> ks, String floorKey, long floorLsn) {
         // Evicted here before Redis and again after (by the publish): a read in between could put back the older value.
         ks.forEach(this::invalidatedHere);

@@ -27,9 +27,12 @@ import java.util.stream.Collectors;
  * not be known yet: those keys are invalidated as "commit not seen" (fills stay refused) and
  * invalidated again with the real position as soon as a later batch reveals it. Only that tail is
  * remembered; if it is lost (a restart), the keys just stay uncacheable until their version
- * state expires.
+ * state expires. A TRUNCATE of a table with a rule invalidates every key of its namespace the
+ * invalidator finds, at the TRUNCATE's position, after the batch's own keys (positions only rise, so
+ * the order does not matter).
  */
 public final class CacheInvalidationSink implements ChangeSink {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CacheInvalidationSink.class);
     private static final int MAX_REMEMBERED = 100_000;
 
     private final CacheInvalidator invalidator;
@@ -69,9 +72,18 @@ public final class CacheInvalidationSink implements ChangeSink {
             }
         });
         long known = Math.max(offsetCommit, 0);
+        // namespace -> the position its table's TRUNCATE is visible from (the latest in the batch)
+        Map<String, Long> truncated = new LinkedHashMap<>();
         for (int i = 0; i < events.size(); i++) {
             ChangeEvent e = events.get(i);
             known = Math.max(known, e.position().commitLsn());
+            if (e.op() == ChangeEvent.Op.TRUNCATE) {
+                InvalidationRule rule = rules.get(e.table());
+                long c = ownCommit[i];
+                if (rule != null)
+                    truncated.merge(rule.namespace(), c == CacheInvalidator.COMMIT_NOT_SEEN ? c : c + 1, Math::max);
+                continue;
+            }
             CacheKey key = keyOf(e);
             if (key == null) continue;
             long c = ownCommit[i];
@@ -89,6 +101,25 @@ public final class CacheInvalidationSink implements ChangeSink {
                     "cdc cache " + batch.shard() + " - " + visibleFrom.size() + " invalidation(s) not applied: "
                             + e.getMessage() + "; the batch is not acknowledged and will be delivered again",
                     e);
+        }
+        for (Map.Entry<String, Long> t : truncated.entrySet()) {
+            boolean done;
+            try {
+                done = invalidator.invalidateNamespaceCommitted(batch.shard(), t.getKey(), t.getValue(), floor);
+            } catch (RuntimeException e) {
+                throw new ShardlineCdcException(
+                        "cdc cache " + batch.shard() + " - the keys of namespace '" + t.getKey() + "' (a TRUNCATE) "
+                                + "were not invalidated: " + e.getMessage()
+                                + "; the batch is not acknowledged and will be delivered again",
+                        e);
+            }
+            if (!done) {
+                LOG.warn(
+                        "cdc cache {} - TRUNCATE: the invalidator cannot enumerate the keys of namespace '{}'; its "
+                                + "cached values live until their TTL",
+                        batch.shard(),
+                        t.getKey());
+            }
         }
         if (stillUnseen.isEmpty() || stillUnseen.size() > MAX_REMEMBERED) {
             unseenCommits.remove(batch.shard());

@@ -82,40 +82,11 @@ final class SinkChain {
     }
 
     private void deliverTraced(ChangeBatch batch, IntFunction<ChangeBatch> single) {
-        ChangeBatch withoutTruncates = null;
-        for (ChangeSink sink : sinks) {
-            if (sink instanceof CacheInvalidationSink) {
-                // A TRUNCATE names no keys to invalidate: cached rows of that table live until their TTL.
-                if (withoutTruncates == null) withoutTruncates = withoutTruncates(batch);
-                deliver(sink, withoutTruncates, single, true);
-            } else {
-                deliver(sink, batch, single, false);
-            }
-        }
+        for (ChangeSink sink : sinks) deliver(sink, batch, single);
         failing = null;
     }
 
-    private ChangeBatch withoutTruncates(ChangeBatch batch) {
-        if (batch.events().stream().noneMatch(e -> e.op() == ChangeEvent.Op.TRUNCATE)) return batch;
-        LOG.warn(
-                "cdc {} - TRUNCATE of {}: cached keys of its rows are not invalidated and live until their TTL",
-                shard,
-                batch.events().stream()
-                        .filter(e -> e.op() == ChangeEvent.Op.TRUNCATE)
-                        .map(ChangeEvent::table)
-                        .distinct()
-                        .toList());
-        return new ChangeBatch(
-                batch.shard(),
-                batch.events().stream()
-                        .filter(e -> e.op() != ChangeEvent.Op.TRUNCATE)
-                        .toList(),
-                batch.offsetJson(),
-                batch.offsetPosition(),
-                batch.snapshotOffset());
-    }
-
-    private void deliver(ChangeSink sink, ChangeBatch batch, IntFunction<ChangeBatch> single, boolean skipTruncates) {
+    private void deliver(ChangeSink sink, ChangeBatch batch, IntFunction<ChangeBatch> single) {
         boolean deadletter = policy.apply(sink.name()) == OnError.DEADLETTER;
         long backoff = MIN_BACKOFF_MS;
         for (int attempt = 1; ; attempt++) {
@@ -124,7 +95,7 @@ final class SinkChain {
             if (deadletter
                     && attempt >= ATTEMPTS_BEFORE_DEADLETTER
                     && batch.events().size() > 0) {
-                oneByOne(sink, batch, single, skipTruncates);
+                oneByOne(sink, batch, single);
                 return;
             }
             sleep(backoff, sink);
@@ -133,7 +104,7 @@ final class SinkChain {
     }
 
     /** Applies the batch's changes one at a time; a change refused {@value #ATTEMPTS_BEFORE_DEADLETTER} times is dead-lettered. */
-    private void oneByOne(ChangeSink sink, ChangeBatch batch, IntFunction<ChangeBatch> single, boolean skipTruncates) {
+    private void oneByOne(ChangeSink sink, ChangeBatch batch, IntFunction<ChangeBatch> single) {
         LOG.warn(
                 "cdc {} - sink {} refused a batch of {} changes {} times; applying them one by one",
                 shard,
@@ -142,7 +113,6 @@ final class SinkChain {
                 ATTEMPTS_BEFORE_DEADLETTER);
         for (int i = 0; i < batch.events().size(); i++) {
             ChangeEvent e = batch.events().get(i);
-            if (skipTruncates && e.op() == ChangeEvent.Op.TRUNCATE) continue;
             ChangeBatch one = single.apply(i);
             long backoff = MIN_BACKOFF_MS;
             for (int attempt = 1; ; attempt++) {
