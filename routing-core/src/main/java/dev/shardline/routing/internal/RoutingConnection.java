@@ -79,6 +79,22 @@ final class RoutingConnection extends TransactionalConnection {
         }
     }
 
+    /**
+     * Throws what {@link #execute} would refuse {@code a} with before running anything (analysis
+     * verdict, routing, context), without running it; a statement batch checks every statement first so
+     * a refused one leaves nothing half-applied. Transaction-bound checks (a second shard inside a
+     * transaction) still happen when each statement runs.
+     */
+    void preflight(Analysis a, Params params) throws SQLException {
+        checkOpen();
+        if (a.kind() == Kind.TCL || a.kind() == Kind.SESSION) return;
+        if (a.text() != null
+                && (a.kind() == Kind.UNVERIFIABLE || a.violation() != null)
+                && a.shardedTables().isEmpty()
+                && NoOpSettings.replacement(a, params, engine) != null) return;
+        engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
+    }
+
     private <T> T one(Analysis a, Route r, Exec<T> body) throws SQLException {
         if (!autoCommit) bindTransaction(r);
         Shard shard = engine.shard(r.shard());

@@ -96,17 +96,37 @@ final class RoutingStatement extends BaseStatement<Statement> {
         batch.clear();
     }
 
-    /** Runs each batched statement on its own route, in order; a failure reports the counts so far. */
+    /**
+     * Runs each batched statement on its own route, in order; a failure reports the counts so far.
+     * Every statement is analysed and routed first: one Shardline refuses fails the batch before any
+     * runs (pgJDBC runs an auto-commit batch as one implicit transaction, so nothing of a failed batch
+     * stays; here a refusal after the first statements would have left them committed).
+     */
     @Override
     public int[] executeBatch() throws SQLException {
         checkOpen();
         int[] counts = new int[batch.size()];
         try {
+            Analysis[] analyses = new Analysis[batch.size()];
+            for (int i = 0; i < batch.size(); i++) {
+                try {
+                    analyses[i] = analyze(batch.get(i));
+                    conn.preflight(analyses[i], NONE);
+                } catch (SQLException e) {
+                    throw new BatchUpdateException(
+                            "statement " + (i + 1) + " of the batch: " + e.getMessage()
+                                    + " (nothing of the batch was run)",
+                            e.getSQLState(),
+                            e.getErrorCode(),
+                            new int[0],
+                            e);
+                }
+            }
             for (int i = 0; i < batch.size(); i++) {
                 String sql = batch.get(i);
+                Analysis a = analyses[i];
                 try {
-                    counts[i] =
-                            count(conn.execute(analyze(sql), NONE, (c, g) -> on(c).executeUpdate(g != null ? g : sql)));
+                    counts[i] = count(conn.execute(a, NONE, (c, g) -> on(c).executeUpdate(g != null ? g : sql)));
                 } catch (SQLException e) {
                     throw new BatchUpdateException(
                             e.getMessage(), e.getSQLState(), e.getErrorCode(), java.util.Arrays.copyOf(counts, i), e);
