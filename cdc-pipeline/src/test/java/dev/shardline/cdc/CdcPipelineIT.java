@@ -155,14 +155,26 @@ class CdcPipelineIT {
                 await().atMost(Duration.ofSeconds(30)).until(p::ready);
                 List<CacheKey> keys =
                         List.of(CacheKey.of("order", 7, 1), CacheKey.of("order", 7, 2), CacheKey.of("order", 8, 1));
-                // One key also carries version state from an earlier change (updated, then cached again).
+                // One key also carries version state from an earlier change: its invalidation must have landed
+                // (the version key exists) before it is cached again, at a position past that change.
                 cluster.primary(0).execute("UPDATE orders SET amount = 2.00 WHERE tenant_id = 7 AND id = 2");
                 await().atMost(Duration.ofSeconds(10))
-                        .until(() -> cache.get(keys.get(1), String.class, () -> "after-update")
-                                .equals("after-update"));
-                for (CacheKey k : keys) cache.put(k, "cached");
+                        .until(() -> client.getBucket("sl:order:{7}:2:v").isExists());
+                long now;
+                try (Connection c = cluster.primary(0).connect()) {
+                    // A commit record of its own moves WAL past the UPDATE's commit on an otherwise idle server.
+                    CdcFixture.rows(c, "SELECT txid_current()");
+                    now = SourcePosition.parseLsn(CdcFixture.rows(c, "SELECT pg_current_wal_insert_lsn()::text")
+                            .get(0));
+                }
+                assertThat(cache.put(keys.get(0), "cached")).isTrue();
+                assertThat(cache.put(keys.get(1), "cached", new SourcePosition("shard-0", now)))
+                        .isTrue();
+                assertThat(cache.put(keys.get(2), "cached")).isTrue();
                 for (CacheKey k : keys)
-                    assertThat(cache.get(k, String.class, () -> "reloaded")).isIn("cached", "after-update");
+                    assertThat(cache.get(k, String.class, () -> "reloaded"))
+                            .as(k.toString())
+                            .isEqualTo("cached");
                 long before;
                 try (Connection c = cluster.primary(0).connect()) {
                     before = SourcePosition.parseLsn(CdcFixture.rows(c, "SELECT pg_current_wal_lsn()::text")

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.TestInstance;
  * transaction: a failing statement leaves nothing of the batch. Before the fix Shardline ran the
  * statements one by one and refused a later one only when it came to it, so {@code [UPDATE of my
  * tenant, DELETE FROM orders]} left the UPDATE committed and threw. Every statement is now analysed
- * and routed before the first runs.
+ * and routed before the first runs, and a batch whose statements all go to one tenant's shard runs as
+ * one physical pgJDBC batch, all or nothing, as on pgJDBC.
  */
 @WithPgCluster(primaries = 2)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -103,6 +104,38 @@ class StatementBatchIT {
             return null;
         });
         assertThat(amounts()).containsExactly(a + "=5", a + "=6", b + "=0");
+    }
+
+    @Test
+    void executeBatch_oneTenantServerRejectsOne_allOrNothingAsPgJdbc() throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            s.addBatch("UPDATE orders SET amount = 7 WHERE tenant_id = '" + a + "' AND id = 1");
+            s.addBatch("INSERT INTO orders (tenant_id, id, amount) VALUES ('" + a + "', 2, 1)");
+            s.addBatch("INSERT INTO orders (tenant_id, id, amount) VALUES ('" + a + "', 1, 1)"); // duplicate key
+            assertThatThrownBy(s::executeBatch).isInstanceOfSatisfying(BatchUpdateException.class, e -> {
+                assertThat(e.getSQLState()).isEqualTo("23505");
+                assertThat(e.getUpdateCounts()).containsOnly(Statement.EXECUTE_FAILED);
+            });
+            // The connection is usable and the batch left nothing behind.
+            s.addBatch("UPDATE orders SET amount = 8 WHERE tenant_id = '" + a + "' AND id = 1");
+            s.addBatch("INSERT INTO orders (tenant_id, id, amount) VALUES ('" + a + "', 2, 9)");
+            assertThat(s.executeBatch()).containsExactly(1, 1);
+        }
+        assertThat(amounts()).containsExactly(a + "=8", a + "=9", b + "=0");
+    }
+
+    @Test
+    void executeBatch_autoCommitOff_runsInTheTransaction() throws SQLException {
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.addBatch("UPDATE orders SET amount = 4 WHERE tenant_id = '" + a + "' AND id = 1");
+            s.addBatch("INSERT INTO orders (tenant_id, id, amount) VALUES ('" + a + "', 2, 4)");
+            assertThat(s.executeBatch()).containsExactly(1, 1);
+            c.rollback();
+        }
+        assertThat(amounts()).containsExactly(a + "=0", b + "=0");
     }
 
     private List<String> amounts() throws SQLException {

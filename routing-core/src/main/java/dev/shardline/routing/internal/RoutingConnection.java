@@ -85,14 +85,19 @@ final class RoutingConnection extends TransactionalConnection {
      * a refused one leaves nothing half-applied. Transaction-bound checks (a second shard inside a
      * transaction) still happen when each statement runs.
      */
-    void preflight(Analysis a, Params params) throws SQLException {
+    Route preflight(Analysis a, Params params) throws SQLException {
         checkOpen();
-        if (a.kind() == Kind.TCL || a.kind() == Kind.SESSION) return;
+        if (a.kind() == Kind.TCL || a.kind() == Kind.SESSION) return null;
         if (a.text() != null
                 && (a.kind() == Kind.UNVERIFIABLE || a.violation() != null)
                 && a.shardedTables().isEmpty()
-                && NoOpSettings.replacement(a, params, engine) != null) return;
-        engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
+                && NoOpSettings.replacement(a, params, engine) != null) return null;
+        return engine.router().route(a, params, Tenants.current(), txShard, !autoCommit, Tenants.scatterAllowed());
+    }
+
+    /** Whether this connection commits each statement on its own (a statement batch may then run as one). */
+    boolean autoCommitting() {
+        return autoCommit;
     }
 
     private <T> T one(Analysis a, Route r, Exec<T> body) throws SQLException {

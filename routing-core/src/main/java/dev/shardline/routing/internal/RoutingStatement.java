@@ -84,6 +84,24 @@ final class RoutingStatement extends BaseStatement<Statement> {
         return b != null && b;
     }
 
+    /**
+     * Whether every batched statement goes to the same shard's primary for the same tenant (key and
+     * session setting), so the batch can run as one physical batch on one connection.
+     */
+    private static boolean oneTarget(Route[] routes) {
+        if (routes.length < 2 || routes[0] == null) return false;
+        Route first = routes[0];
+        for (Route r : routes) {
+            if (r == null
+                    || r.target() != Route.Target.ONE
+                    || r.replica()
+                    || r.shard() != first.shard()
+                    || !java.util.Objects.equals(r.tenantKey(), first.tenantKey())
+                    || !java.util.Objects.equals(r.settingTenant(), first.settingTenant())) return false;
+        }
+        return true;
+    }
+
     @Override
     public void addBatch(String sql) throws SQLException {
         checkOpen();
@@ -97,10 +115,11 @@ final class RoutingStatement extends BaseStatement<Statement> {
     }
 
     /**
-     * Runs each batched statement on its own route, in order; a failure reports the counts so far.
-     * Every statement is analysed and routed first: one Shardline refuses fails the batch before any
-     * runs (pgJDBC runs an auto-commit batch as one implicit transaction, so nothing of a failed batch
-     * stays; here a refusal after the first statements would have left them committed).
+     * Runs the batch as pgJDBC would where it can. Every statement is analysed and routed first: one
+     * Shardline refuses fails the batch before any runs. In auto-commit mode a batch bound for one
+     * tenant on one shard's primary runs as one physical batch, so a statement the server rejects
+     * leaves nothing (pgJDBC's implicit transaction). Otherwise each statement runs on its own route,
+     * in order, and a failure reports the counts so far.
      */
     @Override
     public int[] executeBatch() throws SQLException {
@@ -108,10 +127,11 @@ final class RoutingStatement extends BaseStatement<Statement> {
         int[] counts = new int[batch.size()];
         try {
             Analysis[] analyses = new Analysis[batch.size()];
+            Route[] routes = new Route[batch.size()];
             for (int i = 0; i < batch.size(); i++) {
                 try {
                     analyses[i] = analyze(batch.get(i));
-                    conn.preflight(analyses[i], NONE);
+                    routes[i] = conn.preflight(analyses[i], NONE);
                 } catch (SQLException e) {
                     throw new BatchUpdateException(
                             "statement " + (i + 1) + " of the batch: " + e.getMessage()
@@ -121,6 +141,17 @@ final class RoutingStatement extends BaseStatement<Statement> {
                             new int[0],
                             e);
                 }
+            }
+            if (conn.autoCommitting() && oneTarget(routes)) {
+                // As pgJDBC runs it: one physical batch, one implicit transaction, all or nothing.
+                List<String> texts = new ArrayList<>(batch.size());
+                for (int i = 0; i < batch.size(); i++)
+                    texts.add(routes[i].guardedSql() != null ? routes[i].guardedSql() : batch.get(i));
+                return conn.execute(analyses[0], NONE, (c, g) -> {
+                    Statement physical = on(c);
+                    for (String t : texts) physical.addBatch(t);
+                    return physical.executeBatch();
+                });
             }
             for (int i = 0; i < batch.size(); i++) {
                 String sql = batch.get(i);
