@@ -167,12 +167,13 @@ public final class ShardlineDataSource implements DataSource, AutoCloseable {
 
     @Override
     public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface == null) throw new SQLException("shardline - unwrap(null): name the interface to unwrap to", "22023");
         if (iface.isInstance(this)) return iface.cast(this);
         throw new SQLException("shardline - not a wrapper for " + iface.getName(), "0A000");
     }
 
     @Override
     public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
+        return iface != null && iface.isInstance(this);
     }
 }

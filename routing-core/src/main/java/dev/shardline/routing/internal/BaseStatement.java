@@ -305,13 +305,14 @@ abstract class BaseStatement<S extends Statement> implements Statement {
 
     @Override
     public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface == null) throw LogicalFacade.unwrapNull();
         if (iface.isInstance(this)) return iface.cast(this);
         throw new SQLException("not a wrapper for " + iface.getName(), "0A000");
     }
 
     @Override
     public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
+        return iface != null && iface.isInstance(this);
     }
 
     static <T> List<T> newList() {

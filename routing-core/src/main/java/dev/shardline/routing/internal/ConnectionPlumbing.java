@@ -197,6 +197,8 @@ abstract class ConnectionPlumbing implements Connection {
     @Override
     public void setHoldability(int h) throws SQLException {
         checkOpen();
+        if (h != java.sql.ResultSet.HOLD_CURSORS_OVER_COMMIT && h != java.sql.ResultSet.CLOSE_CURSORS_AT_COMMIT)
+            throw new SQLException("Unknown ResultSet holdability setting: " + h + ".", "22023");
         holdability = h;
     }
 
@@ -242,6 +244,9 @@ abstract class ConnectionPlumbing implements Connection {
      */
     @Override
     public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        if (name == null)
+            throw new SQLClientInfoException(
+                    "shardline - a client info property needs a name, was null", "22023", Map.of());
         if (clientInfo == null) clientInfo = new Properties();
         if (value == null) clientInfo.remove(name);
         else clientInfo.setProperty(name, value);
@@ -294,6 +299,7 @@ abstract class ConnectionPlumbing implements Connection {
      */
     @Override
     public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface == null) throw LogicalFacade.unwrapNull();
         if (iface.isInstance(this)) return iface.cast(this);
         if (iface == org.postgresql.PGConnection.class) return iface.cast(PgConnectionFacade.of(logical()));
         throw new SQLException(
@@ -303,6 +309,6 @@ abstract class ConnectionPlumbing implements Connection {
 
     @Override
     public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this) || iface == org.postgresql.PGConnection.class;
+        return iface != null && (iface.isInstance(this) || iface == org.postgresql.PGConnection.class);
     }
 }

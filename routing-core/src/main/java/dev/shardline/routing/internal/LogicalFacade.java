@@ -69,6 +69,10 @@ final class LogicalFacade implements InvocationHandler {
                 && (java.sql.Blob.class.isAssignableFrom(type) || java.sql.Clob.class.isAssignableFrom(type));
     }
 
+    static SQLException unwrapNull() {
+        return new SQLException("shardline - unwrap(null): name the interface to unwrap to", "22023");
+    }
+
     /** ResultSet methods that write a row through the physical connection (updateXxx, insertRow, ...). */
     private static boolean isRowWrite(String method) {
         return method.startsWith("update")
@@ -140,6 +144,7 @@ final class LogicalFacade implements InvocationHandler {
                 break;
             case "unwrap":
                 Class<?> iface = (Class<?>) args[0];
+                if (iface == null) throw unwrapNull();
                 if (iface.isInstance(proxy)) return proxy;
                 throw new SQLException(
                         "shardline - not a wrapper for " + iface.getName()
@@ -150,7 +155,7 @@ final class LogicalFacade implements InvocationHandler {
                 if (target instanceof DatabaseMetaData md) return dev.shardline.config.Endpoint.redact(md.getURL());
                 break;
             case "isWrapperFor":
-                return ((Class<?>) args[0]).isInstance(proxy);
+                return args[0] != null && ((Class<?>) args[0]).isInstance(proxy);
             case "equals":
                 return proxy == args[0];
             case "hashCode":

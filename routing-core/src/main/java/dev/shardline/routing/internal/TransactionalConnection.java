@@ -228,8 +228,15 @@ abstract class TransactionalConnection extends ConnectionPlumbing {
         if (txShard >= 0)
             throw new SQLException(
                     "Cannot change transaction isolation level in the middle of a transaction.", "25001");
-        held.isolation = level;
+        // Checked before it is kept: an unsupported level stored here broke every later borrow of this connection.
+        if (level != Connection.TRANSACTION_READ_UNCOMMITTED
+                && level != Connection.TRANSACTION_READ_COMMITTED
+                && level != Connection.TRANSACTION_REPEATABLE_READ
+                && level != Connection.TRANSACTION_SERIALIZABLE)
+            throw new java.sql.SQLFeatureNotSupportedException(
+                    "Transaction isolation level " + level + " not supported.", "0A000");
         held.forEach((id, c) -> c.setTransactionIsolation(level));
+        held.isolation = level;
     }
 
     @Override
