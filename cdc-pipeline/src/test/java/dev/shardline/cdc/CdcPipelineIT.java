@@ -155,8 +155,9 @@ class CdcPipelineIT {
                 await().atMost(Duration.ofSeconds(30)).until(p::ready);
                 List<CacheKey> keys =
                         List.of(CacheKey.of("order", 7, 1), CacheKey.of("order", 7, 2), CacheKey.of("order", 8, 1));
-                // One key also carries version state from an earlier change: its invalidation must have landed
-                // (the version key exists) before it is cached again, at a position past that change.
+                // One key also carries version state from an earlier change. Its invalidation is first "commit not
+                // seen" (fills refused) until a later batch reveals the commit; a fill from a read past the commit is
+                // then taken.
                 cluster.primary(0).execute("UPDATE orders SET amount = 2.00 WHERE tenant_id = 7 AND id = 2");
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> client.getBucket("sl:order:{7}:2:v").isExists());
@@ -167,9 +168,11 @@ class CdcPipelineIT {
                     now = SourcePosition.parseLsn(CdcFixture.rows(c, "SELECT pg_current_wal_insert_lsn()::text")
                             .get(0));
                 }
+                // A later change (another key) makes the stream reveal the UPDATE's commit.
+                cluster.primary(0).execute("INSERT INTO orders (tenant_id, id, amount) VALUES (9, 9, 1.00)");
                 assertThat(cache.put(keys.get(0), "cached")).isTrue();
-                assertThat(cache.put(keys.get(1), "cached", new SourcePosition("shard-0", now)))
-                        .isTrue();
+                await().atMost(Duration.ofSeconds(15))
+                        .until(() -> cache.put(keys.get(1), "cached", new SourcePosition("shard-0", now)));
                 assertThat(cache.put(keys.get(2), "cached")).isTrue();
                 for (CacheKey k : keys)
                     assertThat(cache.get(k, String.class, () -> "reloaded"))
