@@ -62,4 +62,56 @@ class InvalidateCommittedIT {
             });
         }
     }
+
+    /**
+     * A TRUNCATE names no keys: the namespace's keys are found by SCAN and the shard's floor covers
+     * keys without state. A load that read before the TRUNCATE and fills a new key while the scan runs
+     * must not survive it: the floor has to rise before the scan, not after (raised after, such fills
+     * were taken and, created behind the scan's cursor, never invalidated).
+     */
+    @Test
+    void invalidateNamespace_fillsRacingTheScan_noOlderValueSurvives() throws Exception {
+        try (RedisServer redis = RedisServer.start();
+                TestCaches t = new TestCaches()) {
+            RedissonClient r = t.client(redis.address(), 5000);
+            long truncatedAt = 1_000_000;
+            java.util.concurrent.atomic.AtomicLong readAt = new java.util.concurrent.atomic.AtomicLong(truncatedAt - 1);
+            RedissonCacheAside app = t.cache(
+                    r,
+                    t.config()
+                            .readPositions(k -> new SourcePosition("shard-0", readAt.get()))
+                            .build());
+            RedissonCacheAside sidecar = t.cache(r, t.config().build());
+            sidecar.invalidateCommitted("shard-0", Map.of(), 1);
+            // Other keys of the namespace make the scan take many round trips.
+            org.redisson.api.RBatch fill = r.createBatch();
+            for (int i = 0; i < 40_000; i++)
+                fill.getBucket("sl:row:{other}:" + i + ":lock", org.redisson.client.codec.StringCodec.INSTANCE)
+                        .setAsync("x");
+            fill.execute();
+
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicInteger filled = new java.util.concurrent.atomic.AtomicInteger();
+            Thread racer = new Thread(() -> {
+                for (int i = 0; i < 1_000_000 && !stop.get(); i++) {
+                    app.get(CacheKey.of("row", "racer", i), String.class, () -> "old");
+                    filled.set(i + 1);
+                }
+            });
+            racer.start();
+            while (filled.get() < 20) Thread.sleep(1);
+            sidecar.invalidateNamespaceCommitted("shard-0", "row", truncatedAt, truncatedAt);
+            stop.set(true);
+            racer.join();
+
+            readAt.set(truncatedAt);
+            java.util.List<Integer> stale = new java.util.ArrayList<>();
+            for (int i = 0; i < filled.get(); i++) {
+                if ("old".equals(app.get(CacheKey.of("row", "racer", i), String.class, () -> "new"))) stale.add(i);
+            }
+            assertThat(stale)
+                    .as("keys still holding a value read before the TRUNCATE")
+                    .isEmpty();
+        }
+    }
 }

@@ -55,6 +55,9 @@ public final class Writes {
      * TRUNCATE names no keys. A load that read before it and fills after is refused either way.
      */
     public void invalidateNamespaceCommitted(String shard, String namespace, long lsn, long streamLsn) {
+        // The floor rises before the scan: a fill of a key without state that lands after the scan has passed it must
+        // already meet the new floor (raised only at the end, it was taken and survived the TRUNCATE).
+        apply(List.of(), List.of(), core.keys.floor(shard), streamLsn);
         java.util.Set<String> found = new java.util.LinkedHashSet<>();
         try {
             for (String scanned : core.ops.scan(core.keys.namespacePattern(namespace))) {
