@@ -54,13 +54,14 @@ abstract class ConnectionPlumbing implements Connection {
      */
     final int concurrency(int requested) {
         if (requested != java.sql.ResultSet.CONCUR_UPDATABLE) return requested;
-        SQLWarning w = new SQLWarning(
-                "shardline - CONCUR_UPDATABLE is not supported, the result set is CONCUR_READ_ONLY: an updatable "
-                        + "result set's row writes would bypass tenant routing and checks; write with UPDATE, INSERT "
-                        + "or DELETE naming the tenant key",
-                "01000");
-        if (ownWarnings == null) ownWarnings = w;
-        else ownWarnings.setNextWarning(w);
+        // Once until cleared: a loop creating such statements must not grow the chain without bound.
+        if (ownWarnings == null) {
+            ownWarnings = new SQLWarning(
+                    "shardline - CONCUR_UPDATABLE is not supported, the result set is CONCUR_READ_ONLY: an updatable "
+                            + "result set's row writes would bypass tenant routing and checks; write with UPDATE, "
+                            + "INSERT or DELETE naming the tenant key",
+                    "01000");
+        }
         return java.sql.ResultSet.CONCUR_READ_ONLY;
     }
 
@@ -150,8 +151,6 @@ abstract class ConnectionPlumbing implements Connection {
             // A copy heads the chain: chaining the physical warnings onto our own would keep them after they are
             // cleared.
             first[0] = new SQLWarning(ownWarnings.getMessage(), ownWarnings.getSQLState());
-            for (SQLWarning w = ownWarnings.getNextWarning(); w != null; w = w.getNextWarning())
-                first[0].setNextWarning(new SQLWarning(w.getMessage(), w.getSQLState()));
         }
         held().forEach((id, c) -> {
             SQLWarning w = c.getWarnings();

@@ -19,11 +19,18 @@ final class LogicalFacade implements InvocationHandler {
     private final Object target;
     private final Connection logicalConnection;
     private Statement logicalStatement;
+    // What the target is, decided once: invoke() runs on every call of a result set the application reads.
+    private final boolean resultSet;
+    private final boolean callable;
+    private final boolean metaData;
 
     private LogicalFacade(Object target, Connection logicalConnection, Statement logicalStatement) {
         this.target = target;
         this.logicalConnection = logicalConnection;
         this.logicalStatement = logicalStatement;
+        this.resultSet = target instanceof ResultSet;
+        this.callable = target instanceof java.sql.CallableStatement;
+        this.metaData = target instanceof DatabaseMetaData;
     }
 
     static DatabaseMetaData metaData(DatabaseMetaData md, Connection logical) {
@@ -111,7 +118,7 @@ final class LogicalFacade implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
         String name = m.getName();
-        if (target instanceof ResultSet && isRowWrite(name)) {
+        if (resultSet && isRowWrite(name)) {
             // Statements are created read-only (ConnectionPlumbing.concurrency); this names the reason even where a
             // physical result set would still be updatable.
             throw new java.sql.SQLFeatureNotSupportedException(
@@ -120,17 +127,16 @@ final class LogicalFacade implements InvocationHandler {
                             + "the tenant key",
                     "0A000");
         }
-        if ((target instanceof ResultSet || target instanceof java.sql.CallableStatement)
-                && readsLargeObject(name, args)) {
-            throw largeObjects((target instanceof ResultSet ? "ResultSet." : "CallableStatement.") + name);
+        if ((resultSet || callable) && readsLargeObject(name, args)) {
+            throw largeObjects((resultSet ? "ResultSet." : "CallableStatement.") + name);
         }
-        if (target instanceof java.sql.CallableStatement
+        if (callable
                 && (name.equals("setBlob")
                         || name.equals("setClob") && args[1] instanceof java.sql.Clob
                         || name.equals("setNClob") && args[1] instanceof java.sql.NClob)) {
             throw largeObjects("CallableStatement." + name);
         }
-        if (target instanceof DatabaseMetaData
+        if (metaData
                 && name.equals("supportsResultSetConcurrency")
                 && ((Integer) args[1]) == ResultSet.CONCUR_UPDATABLE) {
             return false;
