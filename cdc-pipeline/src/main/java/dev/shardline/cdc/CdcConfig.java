@@ -25,7 +25,7 @@ import java.util.Optional;
  *   maxBatchSize: 2048
  *   http: { port: 9464 }         # health, readiness and Prometheus metrics; omit to disable
  *   sinks:
- *     duckdb: { path: analytics.duckdb }
+ *     duckdb: { path: analytics.duckdb, threads: 1 }  # threads: DuckDB's workers for the file (readers too)
  *     postgres: { url: jdbc:postgresql://host/analytics, username: app, password: secret, changelog: analytics.xml }
  *   offsets: { file: offsets.dat } # only when no analytics sink holds them
  *   invalidate:
@@ -43,6 +43,7 @@ public record CdcConfig(
         int maxBatchSize,
         Optional<Integer> httpPort,
         Optional<Path> duckdbPath,
+        int duckdbThreads,
         Optional<PostgresSink> postgres,
         Optional<Path> offsetsFile,
         List<InvalidationRule> invalidations,
@@ -90,6 +91,10 @@ public record CdcConfig(
             throw new ShardlineCdcException(
                     "cdc - onError: deadletter needs an analytics sink (sinks.duckdb or sinks.postgres) to hold "
                             + "the dead-letter table; configure one or use onError: halt");
+        }
+        if (duckdbThreads < 1 || duckdbThreads > 256) {
+            throw new ShardlineCdcException(
+                    "cdc - sinks.duckdb.threads must be between 1 and 256, was " + duckdbThreads);
         }
         if (!name.matches("[a-z][a-z0-9_]{0,39}")) {
             throw new ShardlineCdcException(
@@ -162,9 +167,10 @@ public record CdcConfig(
                 : Optional.of(http.get("port").intValue(0, 65535));
         ConfigNode sinks = n.get("sinks").allowOnly("duckdb", "postgres");
         Optional<Path> duck = Optional.empty();
-        if (!sinks.get("duckdb").isMissing())
-            duck = Optional.of(
-                    Path.of(sinks.get("duckdb").allowOnly("path").get("path").string()));
+        ConfigNode duckNode = sinks.get("duckdb").allowOnly("path", "threads");
+        if (!duckNode.isMissing())
+            duck = Optional.of(Path.of(duckNode.get("path").string()));
+        int duckThreads = duckNode.get("threads").intOr(1, 1, 256);
         Optional<PostgresSink> pg = Optional.empty();
         ConfigNode pgNode = sinks.get("postgres").allowOnly("url", "username", "password", "changelog");
         if (!pgNode.isMissing()) {
@@ -208,6 +214,7 @@ public record CdcConfig(
                         n.get("maxBatchSize").intOr(2048, 1, 100_000),
                         port,
                         duckPath,
+                        duckThreads,
                         pgSink,
                         offsets,
                         rules,

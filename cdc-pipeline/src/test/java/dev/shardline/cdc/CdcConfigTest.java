@@ -64,6 +64,18 @@ class CdcConfigTest {
         assertThat(c.heartbeat()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.snapshot()).isEqualTo(CdcConfig.SnapshotMode.INITIAL);
         assertThat(c.slotName("shard-0")).isEqualTo("shardline_shard_0");
+        assertThat(c.duckdbThreads()).isEqualTo(1);
+    }
+
+    @Test
+    void fromYaml_duckdbThreads_boundAndRangeChecked() {
+        assertThat(bind("cdc:\n  tables: [orders]\n  sinks: { duckdb: { path: a.duckdb, threads: 4 } }\n")
+                        .duckdbThreads())
+                .isEqualTo(4);
+        assertThatThrownBy(
+                        () -> bind("cdc:\n  tables: [orders]\n  sinks: { duckdb: { path: a.duckdb, threads: 0 } }\n"))
+                .isInstanceOf(ShardlineConfigException.class)
+                .hasMessageContaining("cdc.sinks.duckdb.threads");
     }
 
     @Test

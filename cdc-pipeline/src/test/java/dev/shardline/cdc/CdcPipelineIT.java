@@ -69,6 +69,17 @@ class CdcPipelineIT {
                         .containsExactly("fr|République française");
                 assertThat(CdcFixture.rows(duck, "SELECT tenant_id, _source_shard FROM orders WHERE id = 1"))
                         .containsExactly("1|shard-0", "2|shard-1");
+                // Debezium's LastEvent metric names the table instead of rendering each change as JSON (its CPU).
+                javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+                java.util.Set<javax.management.ObjectName> streaming = jmx.queryNames(
+                        new javax.management.ObjectName("debezium.postgres:type=connector-metrics,context=streaming,*"),
+                        null);
+                assertThat(streaming).isNotEmpty();
+                for (javax.management.ObjectName name : streaming) {
+                    assertThat((String) jmx.getAttribute(name, "LastEvent"))
+                            .as("LastEvent of %s", name)
+                            .matches("public\\.(orders|customers|countries)");
+                }
             }
         } finally {
             CdcPipeline.cleanup(cfg, cdc);

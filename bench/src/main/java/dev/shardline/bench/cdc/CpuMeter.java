@@ -60,11 +60,14 @@ public final class CpuMeter {
                     from.threads().containsKey(id) ? from.threads().get(id).getValue() : 0;
             groups.merge(e.getKey().replaceAll("[0-9]+", "N"), e.getValue() - before, Long::sum);
         });
+        long threads = groups.values().stream().mapToLong(Long::longValue).sum();
+        // What the JVM spent outside Java threads: GC, the JIT, and native threads (DuckDB's own workers).
+        groups.put("(not a Java thread: GC, JIT, DuckDB's native workers)", to.jvmNanos() - from.jvmNanos() - threads);
         StringBuilder out = new StringBuilder();
         groups.entrySet().stream()
                 .filter(e -> e.getValue() > 0)
                 .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
-                .limit(8)
+                .limit(10)
                 .forEach(e -> out.append(
                         String.format(Locale.ROOT, "    %-60s %.1f µs%n", e.getKey(), e.getValue() / 1e3 / changes)));
         return out.toString();

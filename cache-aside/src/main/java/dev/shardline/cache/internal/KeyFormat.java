@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.regex.Pattern;
 
 /**
  * The one place the Redis key format is defined: {@code <prefix>:<namespace>:{<tenant>}:<id>}.
@@ -14,7 +13,6 @@ import java.util.regex.Pattern;
  * two keys can collide through separators and no key grows unbounded.
  */
 public final class KeyFormat {
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final String prefix;
 
@@ -60,6 +58,26 @@ public final class KeyFormat {
         return prefix + ":floor:" + part(shard);
     }
 
+    /**
+     * Whether {@code s} is 1 to 64 of {@code [A-Za-z0-9_.-]}: every changed row's key passes here on
+     * the CDC sidecar, where the regex was a tenth of the cache sink's CPU.
+     */
+    static boolean plain(String s) {
+        int n = s.length();
+        if (n == 0 || n > 64) return false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '_'
+                    || c == '.'
+                    || c == '-';
+            if (!ok) return false;
+        }
+        return true;
+    }
+
     public static String lock(String valueKey) {
         return valueKey + ":lock";
     }
@@ -67,7 +85,7 @@ public final class KeyFormat {
     static String part(String s) {
         // A plain part that looks like a digest ("h-...") is hashed too: otherwise a tenant named after the digest of
         // another tenant's odd id would share that tenant's keys.
-        if (PLAIN.matcher(s).matches() && !s.startsWith("h-")) return s;
+        if (plain(s) && !s.startsWith("h-")) return s;
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
             return "h-" + HexFormat.of().formatHex(d, 0, 16);

@@ -44,12 +44,17 @@ final class Scripts {
      * ARGV: 1 version px, 2 the not-seen sentinel, then per key: positional, lsn or -1, token.
      */
     static final String INVALIDATE_MANY = ""
+            // A call's keys share one shard floor: read once, not once per key (the script cannot change it).
+            + "local floors = {} "
             + "for i = 1, #KEYS, 3 do "
             + "  local a = i + 2 "
             + "  local cur = redis.call('GET', KEYS[i + 1]) "
             + "  local lsn = '0' "
             + "  if cur then lsn = string.match(cur, '^(%d+)') "
-            + "  elseif ARGV[a] == '1' then lsn = redis.call('GET', KEYS[i + 2]) or '0' end "
+            + "  elseif ARGV[a] == '1' then "
+            + "    lsn = floors[KEYS[i + 2]] "
+            + "    if not lsn then lsn = redis.call('GET', KEYS[i + 2]) or '0' floors[KEYS[i + 2]] = lsn end "
+            + "  end "
             + "  if ARGV[a + 1] ~= '-1' and (lsn == ARGV[2] or tonumber(ARGV[a + 1]) > tonumber(lsn)) then "
             + "    lsn = ARGV[a + 1] end "
             + "  redis.call('SET', KEYS[i + 1], lsn .. ' ' .. ARGV[a + 2], 'PX', ARGV[1]) "

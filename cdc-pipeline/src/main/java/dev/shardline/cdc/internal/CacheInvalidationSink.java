@@ -63,8 +63,10 @@ public final class CacheInvalidationSink implements ChangeSink {
         Map<CacheKey, Long> visibleFrom = new LinkedHashMap<>();
         Map<CacheKey, Long> stillUnseen = new HashMap<>();
         Map<CacheKey, Long> carried = unseenCommits.getOrDefault(batch.shard(), Map.of());
+        // The carried keys are one transaction's tail: they share one "before", found once, not once per key.
+        Map<Long, Long> commitAfter = new HashMap<>();
         carried.forEach((key, before) -> {
-            long c = firstCommitAfter(before, events, offsetCommit);
+            long c = commitAfter.computeIfAbsent(before, b -> firstCommitAfter(b, events, offsetCommit));
             if (c == CacheInvalidator.COMMIT_NOT_SEEN) {
                 stillUnseen.put(key, before);
             } else {

@@ -42,7 +42,8 @@ public final class PipelineSinks implements AutoCloseable {
         sinks.addAll(application);
         if (builtIn) {
             boolean truncates = cdc.truncate() == CdcConfig.TruncateMode.DELETE;
-            cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema, truncates)));
+            cdc.duckdbPath()
+                    .ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, schema, truncates, cdc.duckdbThreads())));
             cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, schema, truncates)));
         }
         sinks.addAll(observers);

@@ -1,7 +1,11 @@
 package dev.shardline.cdc.internal;
 
+import io.debezium.config.Configuration;
 import io.debezium.connector.base.ChangeEventQueue;
 import io.debezium.connector.postgresql.PostgresConnectorTask;
+import io.debezium.connector.postgresql.PostgresOffsetContext;
+import io.debezium.connector.postgresql.PostgresPartition;
+import io.debezium.pipeline.ChangeEventSourceCoordinator;
 import io.debezium.pipeline.DataChangeEvent;
 import java.lang.reflect.Field;
 import java.time.Duration;
@@ -46,6 +50,13 @@ public final class PromptPostgresTask extends PostgresConnectorTask {
     private static volatile boolean warned;
 
     private ChangeEventQueue<DataChangeEvent> tuned;
+
+    @Override
+    public ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> start(Configuration config) {
+        ChangeEventSourceCoordinator<PostgresPartition, PostgresOffsetContext> started = super.start(config);
+        LastEventSummary.install(started);
+        return started;
+    }
 
     @Override
     public List<SourceRecord> doPoll() throws InterruptedException {

@@ -38,7 +38,7 @@ public final class Resnapshot {
         if (admin.dropSlot(shard)) done.add(shardName + ": dropped slot " + cdc.slotName(shardName));
         Map<String, SourceTable> tables = admin.prepare(shard);
         List<AnalyticsSink> sinks = new ArrayList<>();
-        cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, tables)));
+        cdc.duckdbPath().ifPresent(p -> sinks.add(new DuckDbAnalyticsSink(p, tables, true, cdc.duckdbThreads())));
         cdc.postgres().ifPresent(p -> sinks.add(new PostgresAnalyticsSink(p, tables, true)));
         for (AnalyticsSink s : sinks) {
             try {
