@@ -11,7 +11,8 @@ import org.redisson.config.Config;
 /**
  * Builds the Redisson client named by the {@code cache.redis} section: either one {@code address}
  * (single server) or a {@code config} file in Redisson's own YAML format, which is how Redis Cluster
- * and Sentinel deployments are described. With {@code address}, {@code timeout} (default 500 ms)
+ * and Sentinel deployments are described (Cluster only for a cache without commit positions: see
+ * {@code Writes.clusterWithPositions}). With {@code address}, {@code timeout} (default 500 ms)
  * bounds each Redis call and its connect, and Redisson does not retry: a failing or hung Redis costs
  * a caller one timeout before the cache falls back to the loader, and then nothing once its breaker
  * opens. A {@code config} file keeps Redisson's own settings: set {@code retryAttempts: 0} there too.

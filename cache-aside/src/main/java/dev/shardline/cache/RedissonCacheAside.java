@@ -42,6 +42,7 @@ public final class RedissonCacheAside implements CacheAside, AutoCloseable {
             OpenTelemetry otel) {
         this.tracing = new CacheTracing(name, otel);
         RedisOps ops = new RedisOps(redis, name, config.breakerMinimumCalls(), config.breakerWaitInOpen());
+        if (config.readPositions() != null && ops.cluster()) throw Writes.clusterWithPositions(name);
         this.metrics = new CacheMetrics(name, registry, ops.breaker());
         this.core = new CacheCore(name, config, ops, codec, metrics);
         this.loads = new Loads(core);

@@ -48,6 +48,14 @@ public final class RedisOps {
     private final CircuitBreaker breaker;
     private final RScript script;
 
+    /**
+     * Whether the client talks to a Redis Cluster, where a script's keys must share one hash slot: a
+     * shard's floor key does not share the slot of the keys it guards, so positions cannot be used.
+     */
+    public boolean cluster() {
+        return redis.getConfig().isClusterConfig();
+    }
+
     public RedisOps(RedissonClient redis, String name, int minimumCalls, Duration waitInOpen) {
         this.redis = redis;
         // Bytes end to end: values carry a binary header, so every argument is encoded here (see args).

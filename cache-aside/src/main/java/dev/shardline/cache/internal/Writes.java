@@ -21,6 +21,20 @@ public final class Writes {
         this.core = core;
     }
 
+    /**
+     * The refusal of positions on Redis Cluster: every script that checks a key reads its shard's floor
+     * key, which Cluster keeps in another hash slot, so each call would fail with CROSSSLOT (a cache
+     * that never caches, a CDC sidecar that never gets past its first batch).
+     */
+    public static ShardlineCacheException clusterWithPositions(String cache) {
+        return new ShardlineCacheException(
+                "cache '" + cache + "' - commit positions (readPositions, or invalidation by "
+                        + "the CDC sidecar) need a single Redis server or Sentinel, not Redis Cluster: each key's check reads "
+                        + "its shard's floor key, which Cluster keeps in another hash slot (every call would fail with "
+                        + "CROSSSLOT). Point cache.redis at a single server or a Sentinel group, or use the cache without "
+                        + "positions and without cdc.invalidate");
+    }
+
     /** Invalidates without a source position (the key keeps the position it had, with a new token). */
     public void invalidateAll(Collection<CacheKey> all) {
         if (all.isEmpty()) return;
@@ -37,6 +51,7 @@ public final class Writes {
 
     /** Invalidates keys of {@code shard}, each visible from its position, and raises the shard's floor to {@code streamLsn}. */
     public void invalidateCommitted(String shard, Map<CacheKey, Long> visibleFrom, long streamLsn) {
+        if (core.ops.cluster()) throw clusterWithPositions(core.name);
         List<RedisOps.Invalidation> list = new ArrayList<>(visibleFrom.size());
         List<String> ks = new ArrayList<>(visibleFrom.size());
         visibleFrom.forEach((key, lsn) -> {
@@ -55,6 +70,7 @@ public final class Writes {
      * TRUNCATE names no keys. A load that read before it and fills after is refused either way.
      */
     public void invalidateNamespaceCommitted(String shard, String namespace, long lsn, long streamLsn) {
+        if (core.ops.cluster()) throw clusterWithPositions(core.name);
         // The floor rises before the scan: a fill of a key without state that lands after the scan has passed it must
         // already meet the new floor (raised only at the end, it was taken and survived the TRUNCATE).
         apply(List.of(), List.of(), core.keys.floor(shard), streamLsn);
@@ -105,6 +121,7 @@ public final class Writes {
 
     /** Stores a write-through value; {@code committedAt} null means "no position" (stored only into an empty slot). */
     public <T> boolean put(CacheKey key, T value, SourcePosition committedAt) {
+        if (committedAt != null && core.ops.cluster()) throw clusterWithPositions(core.name);
         byte[] payload;
         try {
             payload = value == null ? null : core.codec.encodeBytes(value);

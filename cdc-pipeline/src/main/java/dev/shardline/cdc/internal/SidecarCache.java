@@ -53,6 +53,13 @@ public final class SidecarCache implements CacheInvalidator, AutoCloseable {
                             "is required by cdc.invalidate: set cache.redis.address (or cache.redis.config for Cluster/Sentinel)");
         }
         RedissonClient client = RedisConnections.fromConfig(section.get("redis"), base);
+        if (client.getConfig().isClusterConfig()) {
+            client.shutdown();
+            throw section.get("redis")
+                    .error("is a Redis Cluster: cdc.invalidate needs a single Redis server or a Sentinel group. Each "
+                            + "invalidation also moves its shard's floor key, which Cluster keeps in another hash slot, "
+                            + "so every batch would fail with CROSSSLOT and the shard's stream would stop");
+        }
         return new SidecarCache(
                 client,
                 RedissonCacheAside.create("cdc", client, CacheConfig.from(section), new ObjectMapper(), registry),
