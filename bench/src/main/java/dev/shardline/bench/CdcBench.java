@@ -141,7 +141,8 @@ public final class CdcBench {
                 System.out.println("  full drain: " + CpuMeter.perChange(fw[0], fw[1], timed));
                 System.out.print("  full drain by thread:\n" + CpuMeter.byThread(fw[0], fw[1], timed));
             }
-            double[] sorted = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double[] sorted =
+                    ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double throughputRatio = (sorted[(sorted.length - 1) / 2] + sorted[sorted.length / 2]) / 2;
             if (System.getenv("CDC_DRAIN_ONLY") != null) {
                 // Iterating on the drain: the latency and idle phases take a minute and do not move it.

@@ -147,6 +147,19 @@ final class DropInBench {
                                     "the two shard servers, routed by hand",
                                     rnd -> find(tenant -> shardOf.get(tenant) == 0 ? sfHand0 : sfHand1, rnd)),
                             new Side("Shardline", rnd -> find(tenant -> sfShardline, rnd)));
+                    String only = System.getenv("DROPIN_PROFILE_SIDE");
+                    if (only != null) {
+                        // For a profiler: one side alone, 30 s after the usual warm-up.
+                        Side side = sides.stream()
+                                .filter(x -> x.name().equals(only))
+                                .findFirst()
+                                .orElseThrow();
+                        SplittableRandom rnd = new SplittableRandom(3);
+                        for (int w = 0; w < ORM_WARM_SECONDS; w++) slice(side, 1000, rnd);
+                        System.out.println("PROFILE START");
+                        slice(side, 30_000, rnd);
+                        return;
+                    }
                     double[] medians = interleaved(sides, ORM_WARM_SECONDS, ORM_ROUNDS, ORM_SLICE_MILLIS);
                     Results.print("routing", "orm_point_read.ratio", medians[0]);
                     // Shardline against a router that costs nothing (the same finds sent by hand to the same two
@@ -154,9 +167,27 @@ final class DropInBench {
                     // shard servers on this machine's two cores costs, before any routing.
                     Results.print("routing", "orm_point_read.same_servers_ratio", medians[1]);
                     Results.print("routing", "orm_point_read.hand_routed_ratio", medians[2]);
+                    clientCpu(sides);
                 }
             }
         }
+    }
+
+    /**
+     * Prints this thread's CPU per find for each side (20,000 finds each): the client's own cost,
+     * which the wall-clock ratios mix with the servers' and the scheduler's.
+     */
+    private static void clientCpu(List<Side> sides) throws Exception {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        SplittableRandom rnd = new SplittableRandom(7);
+        StringBuilder line = new StringBuilder();
+        for (Side side : sides) {
+            long c0 = mx.getCurrentThreadCpuTime();
+            for (int i = 0; i < 20_000; i++) side.op().run(rnd);
+            long c1 = mx.getCurrentThreadCpuTime();
+            line.append(String.format(Locale.ROOT, "%s %.1f µs  ", side.name(), (c1 - c0) / 1e3 / 20_000));
+        }
+        System.out.println("orm_point_read   client CPU per find (this thread): " + line);
     }
 
     /** One way of running the find, timed in slices. */

@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One server's connection pool with its own circuit breaker and health state. Each endpoint has a
@@ -29,6 +28,7 @@ final class EndpointPool implements AutoCloseable {
     final int id;
     private final HikariDataSource pool;
     private final CircuitBreaker breaker;
+    private final BreakerOutcomes outcomes;
     private final java.time.Duration connectionTimeout;
     private final java.time.Duration waitInOpen;
     final Timer okTimer;
@@ -68,6 +68,7 @@ final class EndpointPool implements AutoCloseable {
                         .slidingWindowSynchronizationStrategy(
                                 CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
                         .build());
+        this.outcomes = new BreakerOutcomes(breaker);
         Tags tags = Tags.of(
                 "shard", endpoint.shard(), "role", endpoint.role().name().toLowerCase(), "endpoint", endpoint.id());
         this.okTimer = Timer.builder("shardline.statements")
@@ -133,10 +134,10 @@ final class EndpointPool implements AutoCloseable {
         long start = System.nanoTime();
         try {
             Connection c = pool.getConnection();
-            breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            outcomes.success(System.nanoTime() - start);
             return c;
         } catch (SQLException e) {
-            breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+            outcomes.failure(System.nanoTime() - start, e);
             HikariPoolMXBean mx = pool.getHikariPoolMXBean();
             String counts = mx == null
                     ? ""
@@ -151,7 +152,7 @@ final class EndpointPool implements AutoCloseable {
 
     /** Counts a failure seen while using a connection of this endpoint (connection lost, server shut down). */
     void recordConnectionFailure(SQLException e) {
-        breaker.onError(0, TimeUnit.NANOSECONDS, e);
+        outcomes.failure(0, e);
     }
 
     CircuitBreaker.State breakerState() {

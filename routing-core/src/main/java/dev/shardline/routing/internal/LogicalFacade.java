@@ -1,5 +1,8 @@
 package dev.shardline.routing.internal;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -33,11 +36,92 @@ final class LogicalFacade implements InvocationHandler {
         this.metaData = target instanceof DatabaseMetaData;
     }
 
+    // Each facade's proxy class, looked up once: Proxy.newProxyInstance finds the class and reflects on its
+    // constructor every time, a tenth of Shardline's own CPU on a Hibernate find that reads one row.
+    private static final MethodHandle RESULT_SET = proxyConstructor(ResultSet.class);
+    private static final MethodHandle CALLABLE = proxyConstructor(java.sql.CallableStatement.class);
+    private static final MethodHandle ARRAY = proxyConstructor(java.sql.Array.class);
+    private static final MethodHandle META_DATA = proxyConstructor(DatabaseMetaData.class);
+
+    /** What a method of a wrapped object needs from {@link #invoke}, decided once per method. */
+    private enum Kind {
+        PASS,
+        ROW_WRITE,
+        LOB_READ,
+        GET_OBJECT,
+        LOB_SET,
+        SUPPORTS_CONCURRENCY,
+        GET_CONNECTION,
+        GET_STATEMENT,
+        UNWRAP,
+        GET_URL,
+        IS_WRAPPER_FOR,
+        EQUALS,
+        HASH_CODE;
+
+        static Kind of(Method m) {
+            String name = m.getName();
+            int params = m.getParameterCount();
+            if (name.startsWith("update")
+                    || name.equals("insertRow")
+                    || name.equals("deleteRow")
+                    || name.equals("moveToInsertRow")) return ROW_WRITE;
+            return switch (name) {
+                case "getBlob", "getClob", "getNClob" -> LOB_READ;
+                case "getObject" -> params == 2 ? GET_OBJECT : PASS;
+                case "setBlob", "setClob", "setNClob" -> LOB_SET;
+                case "supportsResultSetConcurrency" -> SUPPORTS_CONCURRENCY;
+                case "getConnection" -> params == 0 ? GET_CONNECTION : PASS;
+                case "getStatement" -> params == 0 ? GET_STATEMENT : PASS;
+                case "unwrap" -> UNWRAP;
+                case "getURL" -> params == 0 ? GET_URL : PASS;
+                case "isWrapperFor" -> IS_WRAPPER_FOR;
+                case "equals" -> params == 1 ? EQUALS : PASS;
+                case "hashCode" -> params == 0 ? HASH_CODE : PASS;
+                default -> PASS;
+            };
+        }
+    }
+
+    // The proxy's Method objects are the same instances on every call; equal ones share a kind anyway.
+    private static final java.util.concurrent.ConcurrentHashMap<Method, Kind> KINDS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static MethodHandle proxyConstructor(Class<?> iface) {
+        Class<?> proxyClass = Proxy.newProxyInstance(
+                        LogicalFacade.class.getClassLoader(), new Class<?>[] {iface}, (p, m, a) -> null)
+                .getClass();
+        try {
+            return MethodHandles.publicLookup()
+                    .findConstructor(proxyClass, MethodType.methodType(void.class, InvocationHandler.class))
+                    .asType(MethodType.methodType(Object.class, InvocationHandler.class));
+        } catch (ReflectiveOperationException e) {
+            // The proxy class of a public interface is public in an exported package; should that change, the
+            // facades are still made the slower way.
+            return null;
+        }
+    }
+
+    /** Whether every facade is made through its cached constructor (false: a JDK changed where proxies live). */
+    static boolean constructorsCached() {
+        return RESULT_SET != null && CALLABLE != null && ARRAY != null && META_DATA != null;
+    }
+
+    private static Object proxy(MethodHandle constructor, Class<?> iface, LogicalFacade h) {
+        if (constructor != null) {
+            try {
+                return constructor.invokeExact((InvocationHandler) h);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("shardline - cannot create a " + iface.getSimpleName() + " facade", e);
+            }
+        }
+        return Proxy.newProxyInstance(LogicalFacade.class.getClassLoader(), new Class<?>[] {iface}, h);
+    }
+
     static DatabaseMetaData metaData(DatabaseMetaData md, Connection logical) {
-        return (DatabaseMetaData) Proxy.newProxyInstance(
-                LogicalFacade.class.getClassLoader(),
-                new Class<?>[] {DatabaseMetaData.class},
-                new LogicalFacade(md, logical, null));
+        return (DatabaseMetaData) proxy(META_DATA, DatabaseMetaData.class, new LogicalFacade(md, logical, null));
     }
 
     /**
@@ -47,8 +131,8 @@ final class LogicalFacade implements InvocationHandler {
      */
     static java.sql.CallableStatement callable(java.sql.CallableStatement cs, Connection logical) {
         LogicalFacade h = new LogicalFacade(cs, logical, null);
-        java.sql.CallableStatement proxy = (java.sql.CallableStatement) Proxy.newProxyInstance(
-                LogicalFacade.class.getClassLoader(), new Class<?>[] {java.sql.CallableStatement.class}, h);
+        java.sql.CallableStatement proxy =
+                (java.sql.CallableStatement) proxy(CALLABLE, java.sql.CallableStatement.class, h);
         h.logicalStatement = proxy;
         return proxy;
     }
@@ -76,16 +160,12 @@ final class LogicalFacade implements InvocationHandler {
                 && (java.sql.Blob.class.isAssignableFrom(type) || java.sql.Clob.class.isAssignableFrom(type));
     }
 
-    static SQLException unwrapNull() {
-        return new SQLException("shardline - unwrap(null): name the interface to unwrap to", "22023");
+    private String owner() {
+        return resultSet ? "ResultSet." : "CallableStatement.";
     }
 
-    /** ResultSet methods that write a row through the physical connection (updateXxx, insertRow, ...). */
-    private static boolean isRowWrite(String method) {
-        return method.startsWith("update")
-                || method.equals("insertRow")
-                || method.equals("deleteRow")
-                || method.equals("moveToInsertRow");
+    static SQLException unwrapNull() {
+        return new SQLException("shardline - unwrap(null): name the interface to unwrap to", "22023");
     }
 
     /**
@@ -95,10 +175,7 @@ final class LogicalFacade implements InvocationHandler {
      */
     static java.sql.Array array(java.sql.Array a, Connection logical, Statement statement) {
         if (a == null || a instanceof Proxy) return a;
-        return (java.sql.Array) Proxy.newProxyInstance(
-                LogicalFacade.class.getClassLoader(),
-                new Class<?>[] {java.sql.Array.class},
-                new LogicalFacade(a, logical, statement));
+        return (java.sql.Array) proxy(ARRAY, java.sql.Array.class, new LogicalFacade(a, logical, statement));
     }
 
     /** The physical object behind a facade this class made, or {@code o} itself. */
@@ -109,46 +186,50 @@ final class LogicalFacade implements InvocationHandler {
 
     static ResultSet resultSet(ResultSet rs, Connection logical, Statement statement) {
         if (rs == null) return null;
-        return (ResultSet) Proxy.newProxyInstance(
-                LogicalFacade.class.getClassLoader(),
-                new Class<?>[] {ResultSet.class},
-                new LogicalFacade(rs, logical, statement));
+        return (ResultSet) proxy(RESULT_SET, ResultSet.class, new LogicalFacade(rs, logical, statement));
     }
 
     @Override
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-        String name = m.getName();
-        if (resultSet && isRowWrite(name)) {
-            // Statements are created read-only (ConnectionPlumbing.concurrency); this names the reason even where a
-            // physical result set would still be updatable.
-            throw new java.sql.SQLFeatureNotSupportedException(
-                    "shardline - ResultSet." + name + " is not supported: an updatable result set's row writes "
-                            + "would bypass tenant routing and checks; write with UPDATE, INSERT or DELETE naming "
-                            + "the tenant key",
-                    "0A000");
-        }
-        if ((resultSet || callable) && readsLargeObject(name, args)) {
-            throw largeObjects((resultSet ? "ResultSet." : "CallableStatement.") + name);
-        }
-        if (callable
-                && (name.equals("setBlob")
-                        || name.equals("setClob") && args[1] instanceof java.sql.Clob
-                        || name.equals("setNClob") && args[1] instanceof java.sql.NClob)) {
-            throw largeObjects("CallableStatement." + name);
-        }
-        if (metaData
-                && name.equals("supportsResultSetConcurrency")
-                && ((Integer) args[1]) == ResultSet.CONCUR_UPDATABLE) {
-            return false;
-        }
-        switch (name) {
-            case "getConnection":
-                if (m.getParameterCount() == 0) return logicalConnection;
+        Kind kind = KINDS.get(m);
+        if (kind == null) kind = KINDS.computeIfAbsent(m, Kind::of);
+        switch (kind) {
+            case PASS:
                 break;
-            case "getStatement":
-                if (m.getParameterCount() == 0) return logicalStatement;
+            case ROW_WRITE:
+                if (resultSet) {
+                    // Statements are created read-only (ConnectionPlumbing.concurrency); this names the reason even
+                    // where a physical result set would still be updatable.
+                    throw new java.sql.SQLFeatureNotSupportedException(
+                            "shardline - ResultSet." + m.getName() + " is not supported: an updatable result set's "
+                                    + "row writes would bypass tenant routing and checks; write with UPDATE, INSERT "
+                                    + "or DELETE naming the tenant key",
+                            "0A000");
+                }
                 break;
-            case "unwrap":
+            case LOB_READ:
+                if (resultSet || callable) throw largeObjects(owner() + m.getName());
+                break;
+            case GET_OBJECT:
+                if ((resultSet || callable) && readsLargeObject(m.getName(), args))
+                    throw largeObjects(owner() + m.getName());
+                break;
+            case LOB_SET:
+                if (callable
+                        && (m.getName().equals("setBlob")
+                                || m.getName().equals("setClob") && args[1] instanceof java.sql.Clob
+                                || m.getName().equals("setNClob") && args[1] instanceof java.sql.NClob)) {
+                    throw largeObjects("CallableStatement." + m.getName());
+                }
+                break;
+            case SUPPORTS_CONCURRENCY:
+                if (metaData && ((Integer) args[1]) == ResultSet.CONCUR_UPDATABLE) return false;
+                break;
+            case GET_CONNECTION:
+                return logicalConnection;
+            case GET_STATEMENT:
+                return logicalStatement;
+            case UNWRAP:
                 Class<?> iface = (Class<?>) args[0];
                 if (iface == null) throw unwrapNull();
                 if (iface.isInstance(proxy)) return proxy;
@@ -156,18 +237,16 @@ final class LogicalFacade implements InvocationHandler {
                         "shardline - not a wrapper for " + iface.getName()
                                 + "; physical connections and their objects are not handed out",
                         "0A000");
-            case "getURL":
+            case GET_URL:
                 // The shard's URL as configured may carry a password parameter; pgJDBC would return it as is.
                 if (target instanceof DatabaseMetaData md) return dev.shardline.config.Endpoint.redact(md.getURL());
                 break;
-            case "isWrapperFor":
+            case IS_WRAPPER_FOR:
                 return args[0] != null && ((Class<?>) args[0]).isInstance(proxy);
-            case "equals":
+            case EQUALS:
                 return proxy == args[0];
-            case "hashCode":
+            case HASH_CODE:
                 return System.identityHashCode(proxy);
-            default:
-                break;
         }
         try {
             Object out = m.invoke(target, args);
