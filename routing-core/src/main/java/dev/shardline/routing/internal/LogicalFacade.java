@@ -83,9 +83,29 @@ final class LogicalFacade implements InvocationHandler {
         }
     }
 
-    // The proxy's Method objects are the same instances on every call; equal ones share a kind anyway.
-    private static final java.util.concurrent.ConcurrentHashMap<Method, Kind> KINDS =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    // Keyed by identity: a proxy class passes the same Method instances on every call, and Method.equals (what a
+    // hash map would run) compares parameter lists. Copied on write: a few dozen methods are ever seen.
+    private static volatile java.util.IdentityHashMap<Method, Kind> kinds = new java.util.IdentityHashMap<>();
+
+    private static Kind kind(Method m) {
+        Kind k = kinds.get(m);
+        if (k != null) return k;
+        synchronized (LogicalFacade.class) {
+            k = kinds.get(m);
+            if (k != null) return k;
+            k = Kind.of(m);
+            try {
+                // Public methods of java.sql's exported interfaces: skips Method.invoke's access check on every call.
+                m.setAccessible(true);
+            } catch (RuntimeException e) {
+                // the check then runs, as before
+            }
+            java.util.IdentityHashMap<Method, Kind> next = new java.util.IdentityHashMap<>(kinds);
+            next.put(m, k);
+            kinds = next;
+            return k;
+        }
+    }
 
     private static MethodHandle proxyConstructor(Class<?> iface) {
         Class<?> proxyClass = Proxy.newProxyInstance(
@@ -191,9 +211,7 @@ final class LogicalFacade implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
-        Kind kind = KINDS.get(m);
-        if (kind == null) kind = KINDS.computeIfAbsent(m, Kind::of);
-        switch (kind) {
+        switch (kind(m)) {
             case PASS:
                 break;
             case ROW_WRITE:
