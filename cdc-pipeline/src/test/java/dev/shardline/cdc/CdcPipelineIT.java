@@ -87,6 +87,60 @@ class CdcPipelineIT {
     }
 
     @Test
+    void commit_charAndNumericKeyColumns_everySpellingOfTheKeyInvalidated(PgCluster cluster, @TempDir Path dir)
+            throws Exception {
+        // CDC renders character(n) padded and numeric with the column's scale; an application builds its key from
+        // the literal it was given ('ab', 5) or from what JDBC returned ('ab    ', 5.00). Both must be invalidated.
+        cluster.executeOnPrimaries(
+                "DROP TABLE IF EXISTS badges",
+                "CREATE TABLE badges (tenant_code character(6) NOT NULL, id numeric(10,2) NOT NULL, label text, "
+                        + "PRIMARY KEY (tenant_code, id))");
+        cluster.primary(0).execute("INSERT INTO badges VALUES ('ab', 5, 'old')");
+        Path yaml =
+                cluster.writeShardlineYaml(dir.resolve("shardline.yaml"), """
+            tables:
+              sharded: { badges: tenant_code }
+            cdc:
+              name: spellings
+              tables: [badges]
+              snapshot: never
+              offsets: { file: %s }
+              invalidate:
+                badges: { namespace: badge, tenant: tenant_code, id: id }
+            """.formatted(dir.resolve("offsets.dat")));
+        ShardlineConfig cfg = ShardlineConfig.fromYaml(yaml);
+        CdcConfig cdc = CdcConfig.fromYaml(cfg);
+        try (RedisServer redis = RedisServer.start()) {
+            RedissonClient client = RecordingInvalidator.client(redis.address());
+            RedissonCacheAside cache = RedissonCacheAside.create(
+                    "badges", client, CacheConfig.ofDefaults(), new ObjectMapper(), new SimpleMeterRegistry());
+            try (CdcPipeline p =
+                    CdcPipeline.builder(cfg, cdc).invalidator(cache).build()) {
+                p.start();
+                await().atMost(Duration.ofSeconds(30)).until(p::ready);
+                List<CacheKey> spellings = List.of(
+                        CacheKey.of("badge", "ab", 5),
+                        CacheKey.of("badge", "ab", new java.math.BigDecimal("5.00")),
+                        CacheKey.of("badge", "ab    ", 5),
+                        CacheKey.of("badge", "ab    ", new java.math.BigDecimal("5.00")));
+                for (CacheKey k : spellings) cache.put(k, "old");
+                cluster.primary(0).execute("UPDATE badges SET label = 'new' WHERE tenant_code = 'ab' AND id = 5");
+                for (CacheKey k : spellings) {
+                    await("cache key " + k)
+                            .atMost(Duration.ofSeconds(10))
+                            .until(() -> cache.get(k, String.class, () -> "new").equals("new"));
+                }
+            } finally {
+                cache.close();
+                client.shutdown();
+            }
+        } finally {
+            CdcPipeline.cleanup(cfg, cdc);
+            cluster.executeOnPrimaries("DROP TABLE IF EXISTS badges");
+        }
+    }
+
+    @Test
     void commit_cachedKeysOnBothShards_invalidatedOnlyAfterCommit(PgCluster cluster, @TempDir Path dir)
             throws Exception {
         CdcFixture.resetSchema(cluster);

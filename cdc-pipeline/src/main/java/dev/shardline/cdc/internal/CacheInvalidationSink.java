@@ -40,9 +40,18 @@ public final class CacheInvalidationSink implements ChangeSink {
     /** Per shard: keys invalidated as "commit not seen", with the commit position before their change. */
     private final Map<String, Map<CacheKey, Long>> unseenCommits = new ConcurrentHashMap<>();
 
+    /** Column name to PostgreSQL type, per captured table: which values have more than one spelling. */
+    private final Map<String, SourceTable> tables;
+
     public CacheInvalidationSink(CacheInvalidator invalidator, List<InvalidationRule> rules) {
+        this(invalidator, rules, Map.of());
+    }
+
+    public CacheInvalidationSink(
+            CacheInvalidator invalidator, List<InvalidationRule> rules, Map<String, SourceTable> tables) {
         this.invalidator = invalidator;
         this.rules = rules.stream().collect(Collectors.toMap(InvalidationRule::table, Function.identity()));
+        this.tables = tables;
     }
 
     @Override
@@ -86,14 +95,15 @@ public final class CacheInvalidationSink implements ChangeSink {
                     truncated.merge(rule.namespace(), c == CacheInvalidator.COMMIT_NOT_SEEN ? c : c + 1, Math::max);
                 continue;
             }
-            CacheKey key = keyOf(e);
-            if (key == null) continue;
+            List<CacheKey> keys = keysOf(e);
             long c = ownCommit[i];
-            // +1: whether the reported commit LSN is the start or the end of the commit record, a read
-            // position past it has the commit.
-            visibleFrom.merge(key, c == CacheInvalidator.COMMIT_NOT_SEEN ? c : c + 1, Math::max);
-            if (c == CacheInvalidator.COMMIT_NOT_SEEN)
-                stillUnseen.put(key, e.position().commitLsn());
+            for (CacheKey key : keys) {
+                // +1: whether the reported commit LSN is the start or the end of the commit record, a read
+                // position past it has the commit.
+                visibleFrom.merge(key, c == CacheInvalidator.COMMIT_NOT_SEEN ? c : c + 1, Math::max);
+                if (c == CacheInvalidator.COMMIT_NOT_SEEN)
+                    stillUnseen.put(key, e.position().commitLsn());
+            }
         }
         long floor = known > 0 ? known + 1 : -1;
         try {
@@ -130,9 +140,48 @@ public final class CacheInvalidationSink implements ChangeSink {
         }
     }
 
-    private CacheKey keyOf(ChangeEvent e) {
+    /**
+     * The cache keys of a changed row: one, or one per spelling an application may use for a value
+     * whose type has several. A {@code character(n)} value comes padded, as JDBC also returns it, but
+     * a key built from the unpadded literal names the same row; a {@code numeric} value comes with the
+     * column's scale ({@code 5.00}), but a key built from the number 5 names the same row. Every
+     * spelling is invalidated: an extra invalidation costs a Redis call, a missed one a stale value.
+     */
+    List<CacheKey> keysOf(ChangeEvent e) {
         InvalidationRule rule = rules.get(e.table());
-        if (rule == null || e.snapshot()) return null;
+        if (rule == null || e.snapshot()) return List.of();
+        CacheKey key = keyOf(e, rule);
+        SourceTable t = tables.get(e.table());
+        if (t == null) return List.of(key);
+        List<String> tenants = spellings(key.tenant(), t.columns().get(rule.tenantColumn()));
+        List<String> ids = spellings(key.id(), t.columns().get(rule.idColumn()));
+        if (tenants.size() == 1 && ids.size() == 1) return List.of(key);
+        List<CacheKey> out = new java.util.ArrayList<>();
+        for (String tenant : tenants) for (String id : ids) out.add(new CacheKey(rule.namespace(), tenant, id));
+        return out;
+    }
+
+    /** {@code value} as CDC renders it, then its other spellings for a column of {@code pgType}. */
+    static List<String> spellings(String value, String pgType) {
+        if (pgType == null) return List.of(value);
+        String type = pgType.toLowerCase(java.util.Locale.ROOT);
+        if ((type.equals("character") || type.startsWith("character(")) && value.endsWith(" ")) {
+            String trimmed = value.stripTrailing();
+            return trimmed.isEmpty() ? List.of(value) : List.of(value, trimmed);
+        }
+        if (type.startsWith("numeric") && value.indexOf('.') >= 0) {
+            try {
+                String plain =
+                        new java.math.BigDecimal(value).stripTrailingZeros().toPlainString();
+                return plain.equals(value) ? List.of(value) : List.of(value, plain);
+            } catch (NumberFormatException notANumber) {
+                return List.of(value); // NaN, Infinity
+            }
+        }
+        return List.of(value);
+    }
+
+    private CacheKey keyOf(ChangeEvent e, InvalidationRule rule) {
         String tenant = e.row().get(rule.tenantColumn());
         String id = e.row().get(rule.idColumn());
         if (tenant == null || id == null) {

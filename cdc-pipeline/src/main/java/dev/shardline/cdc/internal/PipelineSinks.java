@@ -38,7 +38,7 @@ public final class PipelineSinks implements AutoCloseable {
             boolean builtIn,
             List<ChangeSink> observers) {
         if (invalidator != null && !cdc.invalidations().isEmpty())
-            sinks.add(new CacheInvalidationSink(invalidator, cdc.invalidations()));
+            sinks.add(new CacheInvalidationSink(invalidator, cdc.invalidations(), schema));
         sinks.addAll(application);
         if (builtIn) {
             boolean truncates = cdc.truncate() == CdcConfig.TruncateMode.DELETE;

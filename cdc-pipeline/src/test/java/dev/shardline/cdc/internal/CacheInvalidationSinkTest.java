@@ -77,4 +77,49 @@ class CacheInvalidationSinkTest {
         sink.apply(new ChangeBatch("shard-0", List.of(), "{}", new Position(25, 27), false));
         assertThat(inv.calls.get(2).visibleFrom()).as("nothing left to resolve").isEmpty();
     }
+
+    @Test
+    void spellings_paddedCharAndScaledNumeric_alsoTheirPlainForms() {
+        assertThat(CacheInvalidationSink.spellings("ab    ", "character(6)")).containsExactly("ab    ", "ab");
+        assertThat(CacheInvalidationSink.spellings("ab", "character(6)")).containsExactly("ab");
+        assertThat(CacheInvalidationSink.spellings("      ", "character(6)")).containsExactly("      ");
+        assertThat(CacheInvalidationSink.spellings("5.00", "numeric(10,2)")).containsExactly("5.00", "5");
+        assertThat(CacheInvalidationSink.spellings("5.10", "numeric(10,2)")).containsExactly("5.10", "5.1");
+        assertThat(CacheInvalidationSink.spellings("500", "numeric")).containsExactly("500");
+        assertThat(CacheInvalidationSink.spellings("NaN", "numeric")).containsExactly("NaN");
+        // Trailing spaces are part of a text value: two different tenants, never one key.
+        assertThat(CacheInvalidationSink.spellings("ab ", "text")).containsExactly("ab ");
+        assertThat(CacheInvalidationSink.spellings("ab ", "character varying(6)"))
+                .containsExactly("ab ");
+        assertThat(CacheInvalidationSink.spellings("7", "bigint")).containsExactly("7");
+    }
+
+    @Test
+    void apply_charTenantNumericId_invalidatesEverySpellingAtOnePosition() {
+        Recording r = new Recording();
+        java.util.Map<String, String> cols = new java.util.LinkedHashMap<>();
+        cols.put("tenant_code", "character(6)");
+        cols.put("id", "numeric(10,2)");
+        SourceTable badges = new SourceTable("badges", cols, List.of("id"), "tenant_code");
+        CacheInvalidationSink sink = new CacheInvalidationSink(
+                r, List.of(new InvalidationRule("badges", "badge", "tenant_code", "id")), Map.of("badges", badges));
+        ChangeEvent e = new ChangeEvent(
+                "shard-0",
+                "badges",
+                ChangeEvent.Op.UPSERT,
+                Map.of("tenant_code", "ab    ", "id", "5.00"),
+                badges.sinkKey(),
+                new Position(10, 11),
+                false,
+                0);
+        sink.apply(new ChangeBatch("shard-0", List.of(e), "{}", new Position(20, 21), false));
+        assertThat(r.calls).hasSize(1);
+        assertThat(r.calls.get(0).visibleFrom())
+                .containsOnlyKeys(
+                        new CacheKey("badge", "ab    ", "5.00"),
+                        new CacheKey("badge", "ab", "5.00"),
+                        new CacheKey("badge", "ab    ", "5"),
+                        new CacheKey("badge", "ab", "5"))
+                .containsValues(21L);
+    }
 }
