@@ -78,7 +78,7 @@ class CdcPipelineIT {
                 for (javax.management.ObjectName name : streaming) {
                     assertThat((String) jmx.getAttribute(name, "LastEvent"))
                             .as("LastEvent of %s", name)
-                            .matches("public\\.(orders|customers|countries)");
+                            .matches("public\\.[a-z_]+"); // a table (the heartbeat's too), never a rendered change
                 }
             }
         } finally {
