@@ -47,17 +47,19 @@ public final class RedisOps {
     private final RedissonClient redis;
     private final CircuitBreaker breaker;
     private final RScript script;
+    private final boolean cluster;
 
     /**
      * Whether the client talks to a Redis Cluster, where a script's keys must share one hash slot: a
      * shard's floor key does not share the slot of the keys it guards, so positions cannot be used.
      */
     public boolean cluster() {
-        return redis.getConfig().isClusterConfig();
+        return cluster;
     }
 
     public RedisOps(RedissonClient redis, String name, int minimumCalls, Duration waitInOpen) {
         this.redis = redis;
+        this.cluster = redis.getConfig().isClusterConfig();
         // Bytes end to end: values carry a binary header, so every argument is encoded here (see args).
         this.script = redis.getScript(ByteArrayCodec.INSTANCE);
         this.breaker = CircuitBreaker.of(

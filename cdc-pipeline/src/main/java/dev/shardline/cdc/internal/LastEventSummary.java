@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
  */
 final class LastEventSummary {
     private static final Logger LOG = LoggerFactory.getLogger(LastEventSummary.class);
-    private static final Field STREAMING = field(ChangeEventSourceCoordinator.class, "streamingMetrics");
-    private static final Field SNAPSHOT = field(ChangeEventSourceCoordinator.class, "snapshotMetrics");
-    private static final Field METER = field(PipelineMetrics.class, "commonEventMeter");
-    private static final Field PROVIDER = field(CommonEventMeter.class, "metadataProvider");
+    private static final Field STREAMING = DebeziumFields.find(ChangeEventSourceCoordinator.class, "streamingMetrics");
+    private static final Field SNAPSHOT = DebeziumFields.find(ChangeEventSourceCoordinator.class, "snapshotMetrics");
+    private static final Field METER = DebeziumFields.find(PipelineMetrics.class, "commonEventMeter");
+    private static final Field PROVIDER = DebeziumFields.find(CommonEventMeter.class, "metadataProvider");
     private static volatile boolean warned;
 
     private LastEventSummary() {}
@@ -99,16 +99,5 @@ final class LastEventSummary {
         if (warned) return;
         warned = true;
         LOG.warn("cdc - {}; Debezium keeps rendering every change for its LastEvent metric (costlier, not wrong)", why);
-    }
-
-    private static Field field(Class<?> owner, String name) {
-        try {
-            Field f = owner.getDeclaredField(name);
-            f.setAccessible(true);
-            return f;
-        } catch (NoSuchFieldException | RuntimeException e) {
-            LOG.debug("cdc - no field {}.{}: {}", owner.getName(), name, e.toString());
-            return null;
-        }
     }
 }

@@ -45,8 +45,8 @@ public final class PromptPostgresTask extends PostgresConnectorTask {
      */
     static final Duration RETURN_CONTROL = Duration.ofMillis(250);
 
-    private static final Field QUEUE = field(PostgresConnectorTask.class, "queue");
-    private static final Field POLL_INTERVAL = field(ChangeEventQueue.class, "pollInterval");
+    private static final Field QUEUE = DebeziumFields.find(PostgresConnectorTask.class, "queue");
+    private static final Field POLL_INTERVAL = DebeziumFields.find(ChangeEventQueue.class, "pollInterval");
     private static volatile boolean warned;
 
     private ChangeEventQueue<DataChangeEvent> tuned;
@@ -129,16 +129,5 @@ public final class PromptPostgresTask extends PostgresConnectorTask {
         LOG.warn(
                 "cdc - {}; polling as Debezium does (each poll waits up to poll.interval.ms for a full batch and spins briefly while idle)",
                 why);
-    }
-
-    private static Field field(Class<?> owner, String name) {
-        try {
-            Field f = owner.getDeclaredField(name);
-            f.setAccessible(true);
-            return f;
-        } catch (NoSuchFieldException | RuntimeException e) {
-            LOG.debug("cdc - no field {}.{}: {}", owner.getName(), name, e.toString());
-            return null;
-        }
     }
 }
